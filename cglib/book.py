@@ -1,0 +1,33 @@
+"""Small helpers the chapters share: the scale parameter, numbers for the prose, the run root.
+
+Used in: every chapter.
+"""
+from __future__ import annotations
+
+import os
+
+from .config import check_scale
+
+DEFAULT_SCALE = "cpu"
+
+
+def resolve_scale(scale: str = "auto") -> str:
+    """A chapter's scale: an explicit value (e.g. papermill's ``-p scale paper``) wins; ``"auto"`` takes
+    ``$CGLIB_SCALE`` if set, else ``"cpu"``.  Unknown scales stop with the list of allowed ones."""
+    if scale in (None, "", "auto"):
+        scale = os.environ.get("CGLIB_SCALE") or DEFAULT_SCALE
+    return check_scale(scale)
+
+
+def glue(name: str, value, fmt: str | None = None):
+    """Make ``value`` available to the prose as ``{glue:text}`name``` (myst-nb), formatted with ``fmt``.
+
+    Outside a book build it only returns the formatted text.
+    """
+    text = format(value, fmt) if fmt else str(value)
+    try:
+        from myst_nb import glue as _glue
+        _glue(name, text, display=False)
+    except ImportError:  # pragma: no cover - myst-nb is in requirements.txt
+        pass
+    return text

@@ -1,0 +1,200 @@
+"""Frozen dataclass configs and the scale presets.
+
+Paper: appendix A.3 (architecture), A.4 (optimiser and hyper-parameters).
+
+An experiment is ``ExperimentConfig(model, diffusion, train)``.  Every field has
+a default and a one-line comment; wrong values fail at construction with a
+message naming the field, the value and what is allowed.  ``preset(scale)``
+gives the three scales every chapter accepts:
+
+* ``smoke``: a few steps, seconds, for tests;
+* ``cpu``:   the default, shows the phenomenon on 2 CPU cores in minutes;
+* ``paper``: appendix A's settings, for a GPU.
+
+Used in: every chapter.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import numbers
+from dataclasses import dataclass, field
+
+from .concepts import PRESETS, check_class, check_train_set
+from .data import check_counts, counts_for
+
+SCALES = ("smoke", "cpu", "paper")
+
+
+def _check(cls: str, name: str, value, ok: bool, allowed: str):
+    if not ok:
+        raise ValueError(f"{cls}.{name}={value!r} is not allowed; {allowed}")
+
+
+def _pos_int(cls, name, value):
+    _check(cls, name, value, isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0,
+           "it must be a positive integer")
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """The conditional U-Net (appendix A.3, Fig. 12)."""
+
+    width: int = 32  # channels of the first stage; later stages use 2x (paper searched 64-512)
+    cond: str = "film"  # where the condition enters: "up" (paper: up-sampling stages) or "film" (every block)
+    cond_embed: str = "per_variable"  # "per_variable" (one embedding per variable, summed) or "mlp" (one-hot -> MLP)
+    attention: bool = True  # global self-attention at the lowest resolution
+    p_uncond: float = 0.0  # probability of training with the null condition (classifier-free guidance)
+
+    def __post_init__(self):
+        _pos_int("ModelConfig", "width", self.width)
+        _check("ModelConfig", "width", self.width, self.width % 8 == 0, "it must be a multiple of 8 (GroupNorm)")
+        _check("ModelConfig", "cond", self.cond, self.cond in ("up", "film"), "use 'up' or 'film'")
+        _check("ModelConfig", "cond_embed", self.cond_embed, self.cond_embed in ("per_variable", "mlp"),
+               "use 'per_variable' or 'mlp'")
+        _check("ModelConfig", "p_uncond", self.p_uncond, 0 <= self.p_uncond < 1, "it must be in [0, 1)")
+
+
+@dataclass(frozen=True)
+class DiffusionConfig:
+    """The diffusion process (appendix A.2, eq. 1) and the evaluation sampler."""
+
+    T: int = 400  # diffusion steps (paper searched 100-400)
+    beta_start: float = 1e-4  # linear beta schedule start (DDPM)
+    beta_end: float = 0.02  # linear beta schedule end
+    target: str = "eps"  # what the network predicts: "eps" (paper, eq. 1) or "v"
+    sampler: str = "ddim"  # evaluation sampler: "ddim" (deterministic, few steps) or "ddpm" (ancestral, T steps)
+    sample_steps: int = 25  # DDIM steps (ignored by "ddpm")
+    guidance: float = 0.0  # classifier-free guidance weight w (paper: none); needs p_uncond > 0
+
+    def __post_init__(self):
+        _pos_int("DiffusionConfig", "T", self.T)
+        _pos_int("DiffusionConfig", "sample_steps", self.sample_steps)
+        _check("DiffusionConfig", "beta_end", self.beta_end, 0 < self.beta_start < self.beta_end < 1,
+               "need 0 < beta_start < beta_end < 1")
+        _check("DiffusionConfig", "target", self.target, self.target in ("eps", "v"), "use 'eps' or 'v'")
+        _check("DiffusionConfig", "sampler", self.sampler, self.sampler in ("ddim", "ddpm"), "use 'ddim' or 'ddpm'")
+        _check("DiffusionConfig", "sample_steps", self.sample_steps, self.sample_steps <= self.T, f"at most T={self.T}")
+        _check("DiffusionConfig", "guidance", self.guidance, self.guidance >= 0, "it must be >= 0")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Data, optimisation (appendix A.4) and evaluation schedule."""
+
+    train_classes: tuple = PRESETS["minimal"]  # concept classes in the training set (section 3.1)
+    counts: tuple = ()  # optional ((class, count), ...) overriding an even split of n_train
+    n_train: int = 5000  # training-set size when counts is empty (paper: 5000)
+    image_size: int = 28  # image side in pixels (paper: 28)
+    epochs: float = 10.0  # passes over the training set
+    batch: int = 64  # batch size (paper: 64)
+    lr: float = 1e-3  # Adam learning rate (paper searched 1e-4 to 1e-3)
+    weight_decay: float = 1e-5  # Adam weight decay (paper A.4)
+    ema: float = 0.995  # EMA decay of the evaluated weights (0 evaluates raw weights)
+    eval_every: int = 100  # steps between evaluations
+    n_eval: int = 50  # generated samples per concept class per evaluation (paper: 50)
+    grid_k: int = 8  # samples per class kept as a picture at each evaluation
+    probe_kind: str = "cnn"  # probes that judge samples: "cnn" or "linear"
+    seed: int = 0  # seeds data, initialisation, batches and evaluation noise
+    init_from: str = ""  # run id of a parent run to fine-tune from ("" = from scratch)
+
+    def __post_init__(self):
+        object.__setattr__(self, "train_classes", check_train_set(self.train_classes))
+        n = len(self.train_classes[0])
+        if self.counts:
+            counts = check_counts(dict(self.counts))
+            for c in counts:
+                check_class(c, n)
+            object.__setattr__(self, "counts", tuple(sorted(counts.items())))
+        for name in ("n_train", "batch", "eval_every", "n_eval", "image_size"):
+            _pos_int("TrainConfig", name, getattr(self, name))
+        _check("TrainConfig", "image_size", self.image_size, self.image_size % 4 == 0 and self.image_size >= 12,
+               "it must be a multiple of 4 and at least 12")
+        _check("TrainConfig", "epochs", self.epochs, isinstance(self.epochs, numbers.Real) and self.epochs > 0,
+               "it must be a positive number")
+        _check("TrainConfig", "lr", self.lr, 0 < self.lr < 1, "it must be in (0, 1)")
+        _check("TrainConfig", "ema", self.ema, 0 <= self.ema < 1, "it must be in [0, 1)")
+        _check("TrainConfig", "probe_kind", self.probe_kind, self.probe_kind in ("cnn", "linear"), "use 'cnn' or 'linear'")
+
+    @property
+    def n_variables(self) -> int:
+        return len(self.train_classes[0])
+
+    def class_counts(self) -> dict[str, int]:
+        """The per-class counts of the training set (explicit counts, or n_train split evenly)."""
+        return dict(self.counts) if self.counts else counts_for(self.train_classes, self.n_train)
+
+    @property
+    def steps(self) -> int:
+        """Optimisation steps: epochs x training-set size / batch, rounded up."""
+        return max(1, math.ceil(self.epochs * sum(self.class_counts().values()) / self.batch))
+
+
+@dataclass(frozen=True)
+class ExperimentConfig:
+    """One training run: model, diffusion process and training."""
+
+    model: ModelConfig = field(default_factory=ModelConfig)
+    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self):
+        if self.diffusion.guidance > 0 and self.model.p_uncond == 0:
+            raise ValueError(f"DiffusionConfig.guidance={self.diffusion.guidance!r} needs a model trained with a "
+                             "null condition; set ModelConfig.p_uncond > 0 (e.g. 0.1) or guidance=0")
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ExperimentConfig":
+        t = dict(d["train"])
+        t["train_classes"] = tuple(t["train_classes"])
+        t["counts"] = tuple(tuple(x) for x in t.get("counts", ()))
+        return cls(ModelConfig(**d["model"]), DiffusionConfig(**d["diffusion"]), TrainConfig(**t))
+
+    def replace(self, **kw) -> "ExperimentConfig":
+        """A copy with fields changed; keys are ``section.field`` or a bare field name that is unique."""
+        parts = {"model": {}, "diffusion": {}, "train": {}}
+        for k, v in kw.items():
+            sec, _, name = k.rpartition(".")
+            if not sec:
+                secs = [s for s in parts if name in {f.name for f in dataclasses.fields(getattr(self, s))}]
+                if len(secs) != 1:
+                    raise ValueError(f"unknown config field {k!r}; fields: {', '.join(all_fields())}")
+                sec = secs[0]
+            if sec not in parts or name not in {f.name for f in dataclasses.fields(getattr(self, sec))}:
+                raise ValueError(f"unknown config field {k!r}; fields: {', '.join(all_fields())}")
+            parts[sec][name] = v
+        return ExperimentConfig(*(dataclasses.replace(getattr(self, s), **parts[s]) for s in parts))
+
+
+def all_fields() -> list[str]:
+    return [f"{s}.{f.name}" for s, c in (("model", ModelConfig), ("diffusion", DiffusionConfig), ("train", TrainConfig))
+            for f in dataclasses.fields(c)]
+
+
+# ---------------------------------------------------------------- scale presets
+
+_PRESETS = {
+    # seconds: for tests and CI
+    "smoke": dict(width=8, attention=False, T=50, sample_steps=5, n_train=256, epochs=1.0, batch=32,
+                  eval_every=4, n_eval=4, grid_k=4, ema=0.9),
+    # minutes on 2 CPU cores: the book's default (see README "The cpu recipe")
+    "cpu": dict(width=32, cond="film", attention=False, T=400, target="v", sample_steps=20, n_train=5000,
+                epochs=40.0, batch=128, lr=2e-3, eval_every=80, n_eval=40, ema=0.995),
+    # appendix A for a GPU: 5000 samples, 100 epochs at batch 64, 50 samples per class every epoch
+    "paper": dict(width=64, cond="up", attention=True, T=400, target="eps", sample_steps=50, n_train=5000,
+                  epochs=100.0, batch=64, lr=1e-3, eval_every=79, n_eval=50, ema=0.999),
+}
+
+
+def check_scale(scale: str) -> str:
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}; allowed: {', '.join(SCALES)}")
+    return scale
+
+
+def preset(scale: str = "cpu", **overrides) -> ExperimentConfig:
+    """The experiment config of a scale preset, with fields overridden (``preset("cpu", seed=1)``)."""
+    return ExperimentConfig().replace(**{**_PRESETS[check_scale(scale)], **overrides})

@@ -1,0 +1,44 @@
+import pytest
+
+from cglib import concepts as C
+
+
+def test_graph_sizes():
+    g3, g4 = C.concept_graph(3), C.concept_graph(4)
+    assert (len(g3.nodes), len(g3.edges)) == (8, 12)
+    assert (len(g4.nodes), len(g4.edges)) == (16, 32)
+
+
+def test_distance_and_sets():
+    assert C.concept_distance("000", "111") == 3
+    assert C.concept_distance("011", "010") == 1
+    d = C.distances("minimal")
+    assert d == {"000": 0, "001": 0, "010": 0, "011": 1, "100": 0, "101": 1, "110": 1, "111": 2}
+    d4 = C.distances("minimal4")
+    assert d4["1111"] == 3 and d4["1100"] == 1 + 0 or d4["1100"] == 1
+    assert max(d4.values()) == 3
+    adv = C.distances("adversarial")
+    assert adv["010"] == 1 and adv["111"] == 0
+
+
+def test_describe_uses_fixed_order():
+    assert C.describe("011") == "circle, blue, small"
+    assert C.describe("1001") == "triangle, red, large, black"
+
+
+@pytest.mark.parametrize("bad, msg", [("0a1", "out of range"), ("0111", "length"), ("021", "out of range"),
+                                      ("", "length")])
+def test_bad_class(bad, msg):
+    with pytest.raises(ValueError, match=msg):
+        C.check_class(bad, 3)
+
+
+def test_bad_train_sets():
+    with pytest.raises(ValueError, match="empty"):
+        C.check_train_set([])
+    with pytest.raises(ValueError, match="unknown training-set preset"):
+        C.check_train_set("nope")
+    with pytest.raises(ValueError, match="twice"):
+        C.check_train_set(["000", "000"])
+    with pytest.raises(ValueError, match="n_variables"):
+        C.variables(5)

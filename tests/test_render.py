@@ -1,0 +1,40 @@
+import numpy as np
+
+from cglib.concepts import all_classes
+from cglib.measure import measure, measured_scores
+from cglib.render import RenderConfig, render
+
+
+def test_deterministic_under_seed():
+    a = render(["000", "111", "010"] * 10, seed=3)
+    b = render(["000", "111", "010"] * 10, seed=3)
+    c = render(["000", "111", "010"] * 10, seed=4)
+    assert a.shape == (30, 3, 28, 28) and a.dtype == np.float32
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+    assert a.min() >= 0 and a.max() <= 1
+
+
+def test_each_class_renders_what_it_names():
+    # the analytic measurement reads back every concept value of every class, on both backgrounds
+    for n in (3, 4):
+        for c in all_classes(n):
+            m = measure(render([c] * 100, seed=7), n)
+            assert measured_scores(m, c)["acc"] == 1.0, c
+
+
+def test_colour_and_size_facts():
+    x = render(["000"] * 50, seed=0, cfg=RenderConfig(random_location=False))
+    centre = x[:, :, 14, 14]
+    assert (centre[:, 0] > 0.75).all() and (centre[:, 2] < 0.2).all()  # red at the centre
+    big = (np.abs(x - 1).max(1) > 0.5).sum((1, 2))
+    small = (np.abs(render(["001"] * 50, seed=0) - 1).max(1) > 0.5).sum((1, 2))
+    assert big.min() > 2 * small.max()  # large vs small are clearly apart
+    tri = (np.abs(render(["100"] * 50, seed=0) - 1).max(1) > 0.5).sum((1, 2))
+    assert 0.45 < tri.mean() / big.mean() < 0.8  # triangle fills the circle's bounding box
+
+
+def test_other_sizes_and_no_jitter():
+    x = render(["011"] * 4, seed=1, cfg=RenderConfig(image_size=32, jitter_color=False, jitter_size=False,
+                                                      random_location=False))
+    assert x.shape == (4, 3, 32, 32)
+    assert np.allclose(x[0], x[3])
