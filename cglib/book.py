@@ -31,3 +31,9 @@ def glue(name: str, value, fmt: str | None = None):
     except ImportError:  # pragma: no cover - myst-nb is in requirements.txt
         pass
     return text
+
+
+def live() -> bool:
+    """True in a live Jupyter session; False while the static book is built (``CGLIB_STATIC=1``), where
+    kernel-bound widgets would render as dead controls."""
+    return not os.environ.get("CGLIB_STATIC")

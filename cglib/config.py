@@ -97,6 +97,7 @@ class TrainConfig:
     probe_kind: str = "cnn"  # probes that judge samples: "cnn" or "linear"
     seed: int = 0  # seeds data, initialisation, batches and evaluation noise
     init_from: str = ""  # run id of a parent run to fine-tune from ("" = from scratch)
+    lr_schedule: str = "constant"  # "constant" or "cosine" (decays lr to 0 over the run)
 
     def __post_init__(self):
         object.__setattr__(self, "train_classes", check_train_set(self.train_classes))
@@ -114,6 +115,8 @@ class TrainConfig:
                "it must be a positive number")
         _check("TrainConfig", "lr", self.lr, 0 < self.lr < 1, "it must be in (0, 1)")
         _check("TrainConfig", "ema", self.ema, 0 <= self.ema < 1, "it must be in [0, 1)")
+        _check("TrainConfig", "lr_schedule", self.lr_schedule, self.lr_schedule in ("constant", "cosine"),
+               "use 'constant' or 'cosine'")
         _check("TrainConfig", "probe_kind", self.probe_kind, self.probe_kind in ("cnn", "linear"), "use 'cnn' or 'linear'")
 
     @property
@@ -181,8 +184,8 @@ _PRESETS = {
     "smoke": dict(width=8, attention=False, T=50, sample_steps=5, n_train=256, epochs=1.0, batch=32,
                   eval_every=4, n_eval=4, grid_k=4, ema=0.9),
     # minutes on 2 CPU cores: the book's default (see README "The cpu recipe")
-    "cpu": dict(width=32, cond="film", attention=False, T=400, target="v", sample_steps=20, n_train=5000,
-                epochs=40.0, batch=128, lr=2e-3, eval_every=80, n_eval=40, ema=0.995),
+    "cpu": dict(width=32, cond="film", cond_embed="mlp", attention=False, T=400, target="v", sample_steps=20,
+                n_train=5000, epochs=50.0, batch=128, lr=2e-3, eval_every=160, n_eval=40, ema=0.995),
     # appendix A for a GPU: 5000 samples, 100 epochs at batch 64, 50 samples per class every epoch
     "paper": dict(width=64, cond="up", attention=True, T=400, target="eps", sample_steps=50, n_train=5000,
                   epochs=100.0, batch=64, lr=1e-3, eval_every=79, n_eval=50, ema=0.999),

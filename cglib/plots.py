@@ -115,3 +115,35 @@ def plot_curves(table, measure: str = "acc", ax=None, x: str = "step", title: st
     if title:
         ax.set_title(title)
     return ax
+
+
+# ---------------------------------------------------------------- images over training (Fig. 5c) and means (Figs. 13-15)
+
+
+def samples_over_time(run, classes=None, n_steps: int = 6, k: int = 1, ax=None, title=None):
+    """Generated images of each class (rows) at evenly chosen evaluations (columns), ``k`` per cell."""
+    steps = run.sample_steps()
+    pick = [steps[round(i)] for i in np.linspace(0, len(steps) - 1, min(n_steps, len(steps)))]
+    first = run.samples(pick[0])
+    classes = classes or first["classes"]
+    rows = []
+    for c in classes:
+        row = []
+        for s in pick:
+            sm = run.samples(s)
+            row.extend(sm["grid"][sm["classes"].index(c), :k])
+        rows.append(row)
+    labels = [f"step {s}" if j == 0 else "" for s in pick for j in range(k)]
+    return show_grid(np.array(rows), row_labels=classes, col_labels=labels, ax=ax, title=title)
+
+
+def mean_images(run, probes_table=None, step=None, ax=None, title=None):
+    """The mean generated image per class (appendix Figs. 13-15), labelled with the probes' accuracies."""
+    s = run.samples(step)
+    means = s["means"]
+    labels = s["classes"]
+    if probes_table is not None:
+        labels = [f"{c}\n" + " ".join(f"{v[4]}{probes_table.loc[c, v]:.2f}" for v in ("acc_shape", "acc_color", "acc_size"))
+                  for c in s["classes"]]
+    return show_grid(means[None], col_labels=labels, ax=ax, scale=1.0,
+                     title=title or f"mean generated image per class, step {s['step']}")

@@ -132,8 +132,9 @@ def train_probes(cfg: ProbeConfig = ProbeConfig(), progress: bool = False) -> Pr
 
 
 def probe_cache_dir() -> Path:
-    """Where trained probes are cached: ``$CGLIB_RUNS/probes`` (default ``runs/probes``)."""
-    return Path(os.environ.get("CGLIB_RUNS", "runs")) / "probes"
+    """Where trained probes are cached: ``<run root>/probes`` (see ``runs.run_root``)."""
+    from .runs import run_root
+    return run_root() / "probes"
 
 
 def load_probes(cfg: ProbeConfig = ProbeConfig(), cache_dir: str | Path | None = None,

@@ -10,7 +10,7 @@ rename).  Nothing here deletes a run.
 ``CACHE_VERSION`` is part of the key: raise it whenever a change in the library
 would change results, so stale runs are not read back as current.
 
-The root is ``run_root`` if given, else ``$CGLIB_RUNS``, else ``runs/``.
+The root is ``run_root`` if given, else ``$CGLIB_RUNS``, else ``runs/`` at the project root.
 Used in: every experiment chapter.
 """
 from __future__ import annotations
@@ -29,14 +29,27 @@ CACHE_VERSION = 1
 LIBRARY_VERSION = "0.1.0"
 
 
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
 def run_root(root: str | Path | None = None) -> Path:
-    """The run store's root folder (``root``, else ``$CGLIB_RUNS``, else ``runs``)."""
-    return Path(root or os.environ.get("CGLIB_RUNS") or "runs")
+    """The run store's root folder: ``root``, else ``$CGLIB_RUNS``, else ``runs/`` at the project root
+    (so a chapter finds the same runs whether it executes from ``book/`` or from the top)."""
+    return Path(root or os.environ.get("CGLIB_RUNS") or PROJECT_ROOT / "runs")
+
+
+#: Fields added after a cache version was set: left out of the hash while at their default, so adding
+#: an option does not orphan the runs already in the store.
+ADDED_FIELDS = {("train", "lr_schedule"): "constant"}
 
 
 def run_id(cfg: ExperimentConfig) -> str:
     """A short stable hash of the config and ``CACHE_VERSION``."""
-    blob = json.dumps({"config": cfg.to_dict(), "cache_version": CACHE_VERSION}, sort_keys=True)
+    d = cfg.to_dict()
+    for (sec, name), default in ADDED_FIELDS.items():
+        if d[sec].get(name) == default:
+            del d[sec][name]
+    blob = json.dumps({"config": d, "cache_version": CACHE_VERSION}, sort_keys=True)
     return hashlib.sha1(blob.encode()).hexdigest()[:12]
 
 

@@ -16,6 +16,7 @@ Used in: book/03_diffusion, book/04_emergence, book/05_frequency, book/06_finetu
 from __future__ import annotations
 
 import copy
+import math
 import time
 from pathlib import Path
 
@@ -142,6 +143,9 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
             cond[drop] = N_VALUES
         if dev.type == "cpu":
             x0 = x0.contiguous(memory_format=torch.channels_last)
+        if t.lr_schedule == "cosine":
+            for group in opt.param_groups:
+                group["lr"] = t.lr * 0.5 * (1 + math.cos(math.pi * step / total))
         loss = diffusion.loss(model, x0, cond, generator=g_dev)
         opt.zero_grad(set_to_none=True)
         loss.backward()

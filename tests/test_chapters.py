@@ -8,13 +8,14 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.stem for p in (ROOT / "book").glob("[0-9]*.py"))
+PAIRED = sorted(p.stem for p in (ROOT / "book").glob("*.py"))
 
 
 def _cells(nb):
     return [(c.cell_type, c.source.strip()) for c in nb.cells]
 
 
-@pytest.mark.parametrize("chapter", CHAPTERS)
+@pytest.mark.parametrize("chapter", PAIRED)
 def test_pair_in_sync(chapter):
     py = jupytext.read(ROOT / "book" / f"{chapter}.py")
     ipynb = nbformat.read(ROOT / "book" / f"{chapter}.ipynb", as_version=4)
@@ -61,3 +62,40 @@ def test_chapter1_bad_class_stops(tmp_path, probe_root, monkeypatch):
     monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
     with pytest.raises(pm.PapermillExecutionError, match="out of range"):
         run_chapter("01_concept_graphs", tmp_path, probe_root, scale="smoke", train_classes=["000", "300"])
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("chapters")
+@pytest.mark.parametrize("chapter", ["02_toy_model", "03_diffusion"])
+def test_chapter_smoke(chapter, tmp_path, probe_root, monkeypatch):
+    monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
+    nb = run_chapter(chapter, tmp_path, probe_root, scale="smoke")
+    assert "scale=smoke" in outputs_text(nb) or chapter == "02_toy_model"
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("chapters")
+def test_chapter4_smoke_nondefault_classes(tmp_path, probe_root, monkeypatch):
+    monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
+    nb = run_chapter("04_emergence", tmp_path, probe_root, scale="smoke", train_classes=["000", "100", "001", "111"],
+                     n_seeds=2, fig16=False)
+    assert "training classes=['000', '100', '001', '111'], seeds=[0, 1]" in outputs_text(nb)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("chapters")
+def test_chapter4_smoke_defaults_with_fig16(tmp_path, probe_root, monkeypatch):
+    monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
+    nb = run_chapter("04_emergence", tmp_path, probe_root, scale="smoke")
+    assert "training classes=['000', '100', '010', '001']" in outputs_text(nb)
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("chapters")
+@pytest.mark.parametrize("params, msg", [({"train_classes": ["000", "1z0"]}, "1z0"),
+                                         ({"scale": "huge"}, "unknown scale 'huge'")])
+def test_chapter4_bad_parameters_stop(params, msg, tmp_path, probe_root, monkeypatch):
+    import papermill as pm
+    monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
+    with pytest.raises(pm.PapermillExecutionError, match=msg):
+        run_chapter("04_emergence", tmp_path, probe_root, **{"scale": "smoke", **params})

@@ -1,0 +1,96 @@
+"""The built book in a real browser (headless Chromium through Playwright).
+
+Needs a built book: ``make test`` builds it at smoke scale first and passes its folder in
+``CGLIB_BOOK_HTML``.  Screenshots of every page go to ``test-artifacts/screenshots``.
+"""
+import functools
+import http.server
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+HTML = Path(os.environ.get("CGLIB_BOOK_HTML", ROOT / "_build" / "smoke" / "_build" / "html"))
+SHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+
+
+def toc_pages() -> list[str]:
+    toc = yaml.safe_load((ROOT / "_toc.yml").read_text())
+    files = [toc["root"]] + [c["file"] for part in toc["parts"] for c in part["chapters"]]
+    return [f + ".html" for f in files]
+
+
+def _need_book():
+    if not (HTML / "index.html").exists() or not CHROMIUM:
+        why = f"no built book at {HTML}" if CHROMIUM else "chromium is not installed"
+        if os.environ.get("CI"):
+            pytest.fail(why + " (CI must build the book and install chromium: see .ci/run)")
+        pytest.skip(why + "; run 'make test'")
+
+
+@pytest.fixture(scope="module")
+def server():
+    _need_book()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
+    handler.log_message = lambda *a: None
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _need_book()
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+def visit(browser, url):
+    """Load a page; return (page, console errors, requests that left the book's own server)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    errors, outside = [], []
+    origin = url.split("/", 3)[:3]
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: outside.append(r.url) if r.url.split("/", 3)[:3] != origin
+            and not r.url.startswith(("data:", "blob:")) else None)
+    page.goto(url, wait_until="load")
+    page.wait_for_timeout(300)
+    return page, errors, outside
+
+
+@pytest.mark.parametrize("path", toc_pages())
+def test_page_loads_clean(path, server, browser):
+    page, errors, outside = visit(browser, f"{server}/{path}")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / (path.replace("/", "_") + ".png")), full_page=True)
+    assert not errors, f"console errors on {path}: {errors}"
+    assert not outside, f"{path} loaded from the network: {outside}"
+    tracebacks = page.locator(".cell_output .traceback, .output.traceback, .output.error").count()
+    text = page.locator("main").inner_text()
+    assert tracebacks == 0 and "Traceback (most recent call last)" not in text, f"an executed cell failed on {path}"
+    broken = page.evaluate("() => Array.from(document.images).filter(i => !(i.complete && i.naturalWidth > 0))"
+                           ".map(i => i.src)")
+    assert not broken, f"images that did not load on {path}: {broken}"
+    page.close()
+
+
+def test_chapters_have_figures(server, browser):
+    for path in toc_pages():
+        if Path(path).name[0].isdigit():  # a chapter
+            page, _, _ = visit(browser, f"{server}/{path}")
+            assert page.locator("main img").count() >= 1, f"{path} shows no figure"
+            page.close()

@@ -1,0 +1,72 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from cglib import toy
+
+
+def test_n1_reduces_to_single_ability():
+    t = np.arange(0, 50)
+    assert np.allclose(toy.p_learned(1, t, 0.1), 1 - 0.9 ** t)
+
+
+def test_hand_checked_values():
+    assert toy.p_learned(2, 1, 0.5) == pytest.approx(0.25)
+    assert toy.p_learned(3, 2, 0.5) == pytest.approx(0.75 ** 3)
+    # t* for n=1, p=0.5, P*=0.9: 1 - 0.5^t >= 0.9 -> t >= 3.32 -> 4
+    assert toy.critical_time(1, 0.5, 0.9) == 4
+
+
+@pytest.mark.parametrize("n,p,ps", [(1, 0.1, 0.5), (3, 0.05, 0.9), (5, 0.01, 0.99), (8, 0.2, 0.7)])
+def test_critical_time_is_least_step_reaching_threshold(n, p, ps):
+    ts = toy.critical_time(n, p, ps)
+    assert toy.p_learned(n, ts, p) >= ps
+    assert toy.p_learned(n, ts - 1, p) < ps
+
+
+def test_critical_time_grows_logarithmically_in_n():
+    n = np.array([1, 2, 4, 8, 16, 32])
+    ts = toy.critical_time(n, 0.05, 0.9)
+    gaps = np.diff(ts)
+    assert (gaps > 0).all() and np.allclose(gaps[2:], gaps[-1], atol=2)  # constant steps per doubling
+
+
+def test_simulation_agrees_with_closed_form():
+    t = np.arange(0, 120, 5)
+    sim = toy.simulate(5, 0.05, 200, n_models=20000, seed=1)
+    for n in (1, 3, 5):
+        closed = toy.p_learned(n, t, 0.05)
+        est = toy.simulated_curve(sim, n, t)
+        se = np.sqrt(closed * (1 - closed) / 20000)
+        assert np.all(np.abs(est - closed) <= 4 * se + 1e-9), n
+
+
+def test_unequal_rates_and_additive():
+    t = np.arange(0, 200)
+    mult = toy.p_learned_rates(t, [0.2, 0.2, 0.01])
+    assert np.allclose(mult, (1 - 0.8 ** t) ** 2 * (1 - 0.99 ** t))
+    add = toy.additive_rates(t, [0.2, 0.2, 0.01])
+    assert (add >= mult - 1e-12).all()  # the additive measure always looks further along
+
+
+@pytest.mark.parametrize("call, msg", [
+    (lambda: toy.p_learned(0, 3, 0.1), "n must be an integer >= 1"),
+    (lambda: toy.p_learned(1.5, 3, 0.1), "n must be an integer >= 1"),
+    (lambda: toy.p_learned(2, 3, 1.0), r"\(0, 1\)"),
+    (lambda: toy.p_learned(2, 3, -0.1), r"\(0, 1\)"),
+    (lambda: toy.critical_time(2, 0.1, 1.0), "threshold"),
+    (lambda: toy.critical_time(2, 0.1, 0.0), "threshold"),
+])
+def test_bad_arguments(call, msg):
+    with pytest.raises(ValueError, match=msg):
+        call()
+
+
+def test_product_prediction_and_agreement():
+    tab = pd.DataFrame({"distance": [0, 0, 1, 1], "acc": [1.0, 0.5, 0.25, 0.0],
+                        "measured_shape": [1.0, 0.5, 0.5, 0.0], "measured_color": [1.0, 1.0, 0.5, 1.0],
+                        "measured_size": [1.0, 1.0, 1.0, 1.0]})
+    pred = toy.product_prediction(tab)
+    assert np.allclose(pred["predicted"], [1.0, 0.5, 0.25, 0.0])
+    ag = toy.agreement(pred)
+    assert np.allclose(ag["MAE"], 0) and np.allclose(ag["R2"], 1)
