@@ -97,7 +97,7 @@ pd.DataFrame([{"class": c, "meaning": concepts.describe(c), "distance": d, "in t
               for c, d in dist.items()]).set_index("class")
 
 # %% [markdown]
-# With this training set the furthest class is `{glue:text}`far_class``, at concept distance
+# With this training set the furthest class is **{glue:text}`far_class`**, at concept distance
 # {glue:text}`far_dist`: to draw it, a model must compose every capability it learned.
 #
 # ## Objects: the renderer (appendix A.1, Fig. 11)

@@ -70,7 +70,7 @@ final.style.format("{:.2f}")
 # %% [markdown]
 # Final accuracy per class (measured with rejection, the probes' verdict beside it). Training took
 # {glue:text}`steps` steps and {glue:text}`wall_min` minutes per seed. The furthest class,
-# `{glue:text}`far``, ends at {glue:text}`far_final`.
+# **{glue:text}`far`**, ends at {glue:text}`far_final`.
 #
 # ## Fig. 5(b): the order of emergence follows the concept graph
 
@@ -131,7 +131,7 @@ bottleneck = min(("shape", "color", "size"), key=lambda v: g[f"measured_{v}"].il
 glue("bottleneck", bottleneck)
 
 # %% [markdown]
-# Halfway through training the capability that lags most for `{glue:text}`far`` is
+# Halfway through training the capability that lags most for **{glue:text}`far`** is
 # **{glue:text}`bottleneck`**: the product of the per-variable accuracies stays low until the last
 # one is learned, while the additive measure climbs smoothly (chapter 2 fits the toy model to this).
 #

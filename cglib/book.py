@@ -22,7 +22,7 @@ def resolve_scale(scale: str = "auto") -> str:
 def glue(name: str, value, fmt: str | None = None):
     """Make ``value`` available to the prose as ``{glue:text}`name``` (myst-nb), formatted with ``fmt``.
 
-    Outside a book build it only returns the formatted text.
+    Returns nothing, so a ``glue`` on a cell's last line prints nothing.
     """
     text = format(value, fmt) if fmt else str(value)
     try:
@@ -30,10 +30,18 @@ def glue(name: str, value, fmt: str | None = None):
         _glue(name, text, display=False)
     except ImportError:  # pragma: no cover - myst-nb is in requirements.txt
         pass
-    return text
 
 
 def live() -> bool:
     """True in a live Jupyter session; False while the static book is built (``CGLIB_STATIC=1``), where
     kernel-bound widgets would render as dead controls."""
     return not os.environ.get("CGLIB_STATIC")
+
+
+def progress_bar(*args, **kwargs):
+    """A tqdm progress bar: a widget in live Jupyter, plain text in a static build (no widget scripts)."""
+    if live():
+        from tqdm.auto import tqdm
+    else:
+        from tqdm import tqdm
+    return tqdm(*args, **kwargs)

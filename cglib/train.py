@@ -129,7 +129,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
     total = t.steps
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from .book import progress_bar as tqdm
         bar = tqdm(total=total, initial=step, desc=f"run {run.id}")
     far = max(classes, key=lambda c: (distances(t.train_classes)[c], c))
 

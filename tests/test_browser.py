@@ -38,8 +38,11 @@ def _need_book():
 @pytest.fixture(scope="module")
 def server():
     _need_book()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(HTML))
-    handler.log_message = lambda *a: None
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(HTML))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}"
@@ -65,6 +68,8 @@ def visit(browser, url):
     origin = url.split("/", 3)[:3]
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("requestfailed", lambda r: errors.append(f"failed request {r.url}"))
+    page.on("response", lambda r: errors.append(f"HTTP {r.status} for {r.url}") if r.status >= 400 else None)
     page.on("request", lambda r: outside.append(r.url) if r.url.split("/", 3)[:3] != origin
             and not r.url.startswith(("data:", "blob:")) else None)
     page.goto(url, wait_until="load")
