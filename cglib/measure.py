@@ -101,7 +101,8 @@ def measure(images: np.ndarray, n_variables: int = 3) -> Measurement:
         shape = ious.argmax(1)
         iou[todo] = ious.max(1)
         # colour from the object's core pixels (away from the anti-aliased edge)
-        core = [ndimage.binary_erosion(m) if ndimage.binary_erosion(m).sum() >= 3 else m for m in c]
+        eroded = [ndimage.binary_erosion(m) for m in c]
+        core = [e if e.sum() >= 3 else m for e, m in zip(eroded, c)]
         rgb = np.stack([images[i][:, m].mean(1) for i, m in zip(todo, core)])  # (n, 3)
         color = (rgb[:, 2] > rgb[:, 0]).astype(int)
         values[todo, 0] = shape
