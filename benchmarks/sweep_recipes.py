@@ -50,25 +50,28 @@ FAMILIES = {
 }
 
 
-def one(name, over, scale, root, epochs, eval_every):
+#: What each family's variants override.  "levers" ran when the cpu preset still summed per-variable
+#: embeddings, so its base pins that; "seeds" varies today's cpu preset.
+BASES = {"levers": {"cond_embed": "per_variable"}, "seeds": {}}
+
+
+def job_config(name, over, a):
+    """The config of one sweep job (the paper preset, or a variant of the scale preset)."""
     from cglib.config import preset
-    from cglib.train import train
-    cfg = preset(scale, **{"epochs": epochs, "eval_every": eval_every, **over})
-    t = time.time()
-    run = train(cfg, root, progress=False)
-    print(f"[{name}] done in {time.time() - t:.0f}s -> {run.path}", flush=True)
+    if name == "paper":
+        return preset("paper")
+    return preset(a.scale, **{"epochs": a.epochs, "eval_every": a.eval_every, **BASES[a.family], **over})
 
 
 def summarise(name, run):
+    from cglib.emergence import first_reach
     tab = run.table()
     out = {"name": name, "run": run.id, "finished": run.finished, "rows": len(tab)}
     if not len(tab):
         return out
-    for d, g in tab.groupby("distance"):
-        worst = g.groupby("step")["acc"].min()
-        for thr in (0.8, 0.9):
-            hit = worst[worst >= thr]
-            out[f"d{d}>={thr}"] = int(hit.index[0]) if len(hit) else None
+    for thr in (0.8, 0.9):
+        for d, step in first_reach(tab, thr).items():
+            out[f"d{d}>={thr}"] = None if np.isnan(step) else int(step)
     last = tab[tab.step == tab.step.max()]
     out["final_step"] = int(tab.step.max())
     out["final_wall_s"] = float(last.wall_s.iloc[0])
@@ -93,19 +96,14 @@ def main():
     out = Path(a.out)
     root = out / "runs"
     if a.child:
+        from cglib.train import train
         name, over = json.loads(a.child)
-        if name == "paper":
-            from cglib.config import preset
-            from cglib.train import train
-            t = time.time()
-            run = train(preset("paper"), root, progress=False)
-            print(f"[paper] done in {time.time() - t:.0f}s", flush=True)
-        else:
-            one(name, over, a.scale, root, a.epochs, a.eval_every)
+        t = time.time()
+        run = train(job_config(name, over, a), root, progress=False)
+        print(f"[{name}] done in {time.time() - t:.0f}s -> {run.path}", flush=True)
         return
-    from cglib.config import preset
     from cglib.probes import ProbeConfig, load_probes
-    for s in sorted({preset(a.scale, **{"epochs": a.epochs, **v}).train.image_size for v in FAMILIES[a.family].values()}):
+    for s in sorted({job_config(k, v, a).train.image_size for k, v in FAMILIES[a.family].items()}):
         load_probes(ProbeConfig(image_size=s), root / "probes")  # train once, before the children race
     jobs = [(k, v) for k, v in FAMILIES[a.family].items() if not a.only or k in a.only.split(",")]
     if a.paper:
@@ -117,7 +115,7 @@ def main():
         while pending and sum(p.poll() is None for _, p in procs) < a.workers:
             name, over = pending.pop(0)
             cmd = [sys.executable, __file__, str(out), "--scale", a.scale, "--epochs", str(a.epochs),
-                   "--eval-every", str(a.eval_every), "--child", json.dumps([name, over])]
+                   "--eval-every", str(a.eval_every), "--family", a.family, "--child", json.dumps([name, over])]
             procs.append((name, subprocess.Popen(cmd, env=env)))
         if time.time() - t0 > a.deadline:
             print("deadline reached; stopping the runs still going", flush=True)
@@ -126,12 +124,10 @@ def main():
                     p.kill()
             break
         time.sleep(2)
-    from cglib.config import preset
     from cglib.runs import Run
     results, grids = [], {}
     for name, over in jobs:
-        cfg = preset("paper") if name == "paper" else preset(a.scale, **{"epochs": a.epochs, "eval_every": a.eval_every, **over})
-        run = Run.open(cfg, root)
+        run = Run.open(job_config(name, over, a), root)
         s = summarise(name, run)
         s["overrides"] = over
         s["metrics"] = run.metrics()

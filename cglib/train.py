@@ -131,7 +131,8 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
     if progress:
         from .book import progress_bar as tqdm
         bar = tqdm(total=total, initial=step, desc=f"run {run.id}")
-    far = max(classes, key=lambda c: (distances(t.train_classes)[c], c))
+    dist = distances(t.train_classes)
+    far = max(classes, key=lambda c: (dist[c], c))
 
     t0 = time.perf_counter()
     while step < total:
