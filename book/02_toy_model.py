@@ -36,14 +36,14 @@ p_star = 0.9  # threshold at which a capability counts as learned
 n_max = 5  # largest composition shown in Fig. 7(a)
 n_models = 5000  # simulated learners
 seed = 0  # seed of the simulation and of the diffusion run
-run_root = ""  # run store ("" = $CGLIB_RUNS or runs/)
+run_root = ""  # run store; empty means $CGLIB_RUNS, else runs/
 
 # %%
 import matplotlib.pyplot as plt
 import numpy as np
 
 from cglib import plots, toy
-from cglib.book import glue, live, resolve_scale
+from cglib.book import glue, resolve_scale
 from cglib.config import preset
 from cglib.train import train
 
@@ -114,28 +114,29 @@ plt.show()
 # %% [markdown]
 # ## Try it
 #
-# In Jupyter, the sliders below redraw Fig. 7(a) for any $p$, $P^*$ and $n$ (in the static book
-# the figures above use the parameters cell; rerun the chapter with papermill for other values).
+# Move the sliders to redraw Fig. 7(a) for another rate $p$, threshold $P^*$ and number of
+# capabilities $n$. In Jupyter they redraw live; in this page every combination on the sliders'
+# grid was drawn when the book was built, so they work without a kernel.
 
 # %%
-if live():
-    import ipywidgets as w
+from cglib.sliders import slider
 
-    def redraw(p=p, p_star=p_star, n_max=n_max):
-        tt = np.arange(0, int(toy.critical_time(n_max, p, 0.995)) + 1)
-        fig, ax = plt.subplots(figsize=(6, 3.4))
-        for n in range(1, n_max + 1):
-            ax.plot(tt, toy.p_learned(n, tt, p), label=f"n = {n}")
-            ax.axvline(toy.critical_time(n, p, p_star), color="0.8", lw=0.8)
-        ax.axhline(p_star, color="0.5", ls=":")
-        ax.set(xlabel="step t", ylabel="P(n, t)")
-        ax.legend(frameon=False, fontsize=8)
-        plt.show()
 
-    w.interact(redraw, p=w.FloatLogSlider(value=p, base=10, min=-3, max=-0.3, step=0.05),
-               p_star=w.FloatSlider(value=p_star, min=0.05, max=0.99, step=0.01), n_max=w.IntSlider(value=n_max, min=1, max=12))
-else:
-    print("(static build: the sliders appear when this notebook runs in Jupyter)")
+def redraw(p, p_star, n_max):
+    tt = np.arange(0, int(toy.critical_time(n_max, p, 0.995)) + 1)
+    fig, ax = plt.subplots(figsize=(6, 3.4))
+    for n in range(1, n_max + 1):
+        ax.plot(tt, toy.p_learned(n, tt, p), label=f"n = {n}")
+        ax.axvline(toy.critical_time(n, p, p_star), color="0.8", lw=0.8)
+    ax.axhline(p_star, color="0.5", ls=":")
+    ax.set(xlabel="step t", ylabel="P(n, t)", title=f"p = {p}, P* = {p_star}")
+    ax.legend(frameon=False, fontsize=8, loc="lower right")
+    return fig
+
+
+p_grid = sorted({0.01, 0.02, 0.05, 0.1, 0.2, p})
+slider(redraw, {"p": p_grid, "p_star": sorted({0.5, 0.9, p_star}), "n_max": sorted({3, 5, 8, n_max})},
+       start={"p": p, "p_star": p_star, "n_max": n_max}, dpi=60)
 
 # %% [markdown]
 # ## Testing the toy model against the diffusion model

@@ -27,7 +27,7 @@ scale = "auto"  # "smoke" | "cpu" | "paper"; "auto" reads $CGLIB_SCALE, else "cp
 seed = 0  # seed of the training run
 n_compare = 24  # samples per class for the DDIM-vs-DDPM comparison
 device = "auto"  # "auto" picks CUDA when present
-run_root = ""  # run store ("" = $CGLIB_RUNS or runs/)
+run_root = ""  # run store; empty means $CGLIB_RUNS, else runs/
 
 # %%
 import matplotlib.pyplot as plt

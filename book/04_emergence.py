@@ -31,7 +31,7 @@ n_variables = 3  # 3 (shape, color, size) or 4 (adds background)
 guidance = 0.0  # classifier-free guidance weight at evaluation (paper: 0); > 0 trains with p_uncond = 0.1
 fig16 = True  # also train the 4-variable run of Fig. 16
 device = "auto"  # "auto" picks CUDA when present
-run_root = ""  # run store ("" = $CGLIB_RUNS or runs/)
+run_root = ""  # run store; empty means $CGLIB_RUNS, else runs/
 
 # %%
 import matplotlib.pyplot as plt

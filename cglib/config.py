@@ -98,6 +98,8 @@ class TrainConfig:
     seed: int = 0  # seeds data, initialisation, batches and evaluation noise
     init_from: str = ""  # run id of a parent run to fine-tune from ("" = from scratch)
     lr_schedule: str = "constant"  # "constant" or "cosine" (decays lr to 0 over the run)
+    dataset: str = "shapes"  # "shapes" (the synthetic task) or "celeba" (section 4.2; counts must be given)
+    celeba_root: str = ""  # folder with the official CelebA files (or a stand-in), for dataset="celeba"
 
     def __post_init__(self):
         object.__setattr__(self, "train_classes", check_train_set(self.train_classes))
@@ -117,6 +119,12 @@ class TrainConfig:
         _check("TrainConfig", "ema", self.ema, 0 <= self.ema < 1, "it must be in [0, 1)")
         _check("TrainConfig", "lr_schedule", self.lr_schedule, self.lr_schedule in ("constant", "cosine"),
                "use 'constant' or 'cosine'")
+        _check("TrainConfig", "dataset", self.dataset, self.dataset in ("shapes", "celeba"), "use 'shapes' or 'celeba'")
+        if self.dataset == "celeba":
+            _check("TrainConfig", "celeba_root", self.celeba_root, bool(self.celeba_root),
+                   "dataset='celeba' needs the folder of the CelebA files")
+            _check("TrainConfig", "counts", self.counts, bool(self.counts) and n == 3,
+                   "dataset='celeba' needs explicit per-class counts of 3-digit classes (see cglib.celeba)")
         _check("TrainConfig", "probe_kind", self.probe_kind, self.probe_kind in ("cnn", "linear"), "use 'cnn' or 'linear'")
 
     @property
@@ -130,7 +138,7 @@ class TrainConfig:
     @property
     def steps(self) -> int:
         """Optimisation steps: epochs x training-set size / batch, rounded up."""
-        return max(1, math.ceil(self.epochs * sum(self.class_counts().values()) / self.batch))
+        return max(1, math.ceil(round(self.epochs * sum(self.class_counts().values()) / self.batch, 6)))
 
 
 @dataclass(frozen=True)

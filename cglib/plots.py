@@ -28,7 +28,7 @@ def node_positions(n_variables: int) -> dict[str, np.ndarray]:
 
 
 def plot_concept_graph(train, n_variables: int | None = None, ax=None, values: dict | None = None,
-                       title: str | None = None):
+                       title: str | None = None, fmt: str = "{:.2f}"):
     """Draw the concept graph with training nodes and the others coloured by concept distance.
 
     ``values`` (class -> number) is printed under each node, e.g. a final accuracy.
@@ -45,7 +45,7 @@ def plot_concept_graph(train, n_variables: int | None = None, ax=None, values: d
         ax.scatter(*p, s=650, color=DIST_COLORS[dist[c]], edgecolor="k" if c in train else "none", zorder=2)
         ax.text(*p, c, ha="center", va="center", fontsize=8, color="w" if dist[c] >= 2 else "k", zorder=3)
         if values is not None and c in values:
-            ax.text(p[0], p[1] - 0.16, f"{values[c]:.2f}", ha="center", va="top", fontsize=7, zorder=3)
+            ax.text(p[0], p[1] - 0.16, fmt.format(values[c]), ha="center", va="top", fontsize=7, zorder=3)
     for d in sorted(set(dist.values())):
         ax.scatter([], [], color=DIST_COLORS[d], label=DIST_LABELS[d])
     ax.legend(loc="upper left", fontsize=7, frameon=False, bbox_to_anchor=(1, 1))
@@ -147,3 +147,28 @@ def mean_images(run, probes_table=None, step=None, ax=None, title=None):
                   for c in s["classes"]]
     return show_grid(means[None], col_labels=labels, ax=ax, scale=1.0,
                      title=title or f"mean generated image per class, step {s['step']}")
+
+
+# ---------------------------------------------------------------- one run at one evaluation (slider panels, Figs. 8, 9)
+
+
+def run_panel(run, step=None, k: int = 4, title: str | None = None):
+    """A figure of one run at one evaluation: ``k`` samples per class (left) and each class's
+    multiplicative accuracy with rejection (right), coloured by concept distance."""
+    s = run.samples(step)
+    rows = {r["concept_class"]: r for r in run.metrics() if r["step"] == s["step"]}
+    classes = s["classes"]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(7.2, 3.3), gridspec_kw={"width_ratios": [1.1, 1]})
+    show_grid(s["grid"][:, :k], row_labels=[f"{c} {describe(c)}" for c in classes], ax=a, scale=0.5)
+    accs = [rows[c]["acc"] if c in rows else np.nan for c in classes]
+    cols = [DIST_COLORS[int(rows[c]["distance"])] if c in rows else "0.7" for c in classes]
+    b.barh(range(len(classes)), accs, color=cols)
+    b.set_yticks(range(len(classes)), classes, fontsize=7)
+    b.invert_yaxis()
+    b.set_xlim(0, 1)
+    b.set_xlabel("accuracy (with rejection)")
+    for i, v in enumerate(accs):
+        b.text(min(v, 0.84) + 0.02 if v == v else 0.02, i, f"{v:.2f}", va="center", fontsize=7)
+    fig.suptitle(title or f"step {s['step']}", fontsize=10)
+    fig.tight_layout()
+    return fig

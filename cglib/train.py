@@ -30,7 +30,7 @@ from .diffusion import Diffusion
 from .measure import measure, measured_scores
 from .probes import ProbeConfig, load_probes, probe_scores
 from .render import RenderConfig
-from .runs import LIBRARY_VERSION, Run, run_root, save_torch_atomic
+from .runs import LIBRARY_VERSION, Run, run_id, run_root, save_torch_atomic
 from .unet import N_VALUES, UNet
 
 
@@ -80,6 +80,34 @@ def score(images: np.ndarray, classes: list[str], n: int, probes, train_classes)
     return rows
 
 
+def score_celeba(images: np.ndarray, classes: list[str], n: int, classifiers, train_classes) -> list[dict]:
+    """One metrics row per class, judged by the CelebA attribute classifiers (section 4.2; they cannot reject)."""
+    dist = distances(train_classes, 3)
+    return [{"concept_class": c, "distance": dist[c], "in_train": c in train_classes,
+             **classifiers.scores(images[i * n:(i + 1) * n], c)} for i, c in enumerate(classes)]
+
+
+def training_data(cfg: ExperimentConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The training images (N, 3, S, S) in [0, 1] and their value indices (N, n_variables)."""
+    t = cfg.train
+    if t.dataset == "celeba":
+        from .celeba import load_celeba, select
+        return select(load_celeba(t.celeba_root, t.image_size, "train"), t.class_counts(), t.seed)
+    data = make_dataset(t.class_counts(), t.seed, RenderConfig(image_size=t.image_size))
+    return data.images, data.values
+
+
+def scorer(cfg: ExperimentConfig, root=None):
+    """``judge(images, classes, n) -> rows``: the evaluator and probes for shapes, the classifiers for CelebA."""
+    t = cfg.train
+    if t.dataset == "celeba":
+        from .celeba import load_classifiers
+        clf = load_classifiers(t.celeba_root, t.image_size, Path(run_root(root)) / "probes")
+        return lambda images, classes, n: score_celeba(images, classes, n, clf, t.train_classes)
+    probes = probes_for(cfg, root)
+    return lambda images, classes, n: score(images, classes, n, probes, t.train_classes)
+
+
 # ---------------------------------------------------------------- training
 
 
@@ -96,11 +124,16 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
 
     ``stop_after`` stops after that many steps' checkpoint, as an interruption would (for tests).
     """
+    t = cfg.train
+    if t.init_from and not (run_root(run_root_dir) / f"run-{run_id(cfg)}" / "DONE").exists():
+        parent = run_root(run_root_dir) / f"run-{t.init_from}"
+        if not (parent / "DONE").exists():
+            raise ValueError(f"init_from={t.init_from!r}: the parent run {parent} is not finished in this run store; "
+                             "train the parent first (its run id is Run.open(parent_cfg).id)")
     run = Run.open(cfg, run_root_dir)
     if run.finished:
         return run
     dev = pick_device(device)
-    t = cfg.train
     torch.manual_seed(t.seed)
     model, diffusion = build(cfg, dev)
     if t.init_from:  # fine-tuning: start from the parent's EMA weights
@@ -121,10 +154,10 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         g_dev.set_state(ck["g_dev"].to(g_dev.get_state().device))
         step, wall, rows, loss_avg = ck["step"], ck["wall_s"], ck["rows"], ck["loss_avg"]
 
-    data = make_dataset(t.class_counts(), t.seed, RenderConfig(image_size=t.image_size))
-    x_all = torch.as_tensor(data.images * 2 - 1).to(dev)  # (N, 3, S, S) in [-1, 1]
-    v_all = torch.as_tensor(data.values).to(dev)  # (N, n)
-    probes = probes_for(cfg, run_root_dir)
+    images, values = training_data(cfg)
+    x_all = torch.as_tensor(images * 2 - 1).to(dev)  # (N, 3, S, S) in [-1, 1]
+    v_all = torch.as_tensor(values).to(dev)  # (N, n)
+    judge = scorer(cfg, run_root_dir)
     classes = all_classes(t.n_variables)
     total = t.steps
     bar = None
@@ -161,7 +194,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
             bar.update(1)
         if step % t.eval_every == 0 or step == total:
             images = generate(ema, diffusion, classes, t.n_eval, t.image_size, t.seed + 10_000)
-            new = score(images, classes, t.n_eval, probes, t.train_classes)
+            new = judge(images, classes, t.n_eval)
             wall += time.perf_counter() - t0
             t0 = time.perf_counter()
             epoch = step * t.batch / len(x_all)

@@ -99,3 +99,32 @@ def test_chapters_have_figures(server, browser):
             page, _, _ = visit(browser, f"{server}/{path}")
             assert page.locator("main img").count() >= 1, f"{path} shows no figure"
             page.close()
+
+
+@pytest.mark.parametrize("chapter", ["05_frequency", "02_toy_model"])
+def test_sliders_change_the_picture(chapter, server, browser):
+    """The sliders work in the static page: no kernel, no network, the picture follows the slider."""
+    page, errors, outside = visit(browser, f"{server}/book/{chapter}.html")
+    box = page.locator(".cglib-slider").first
+    assert box.count() == 1, f"{chapter} shows no slider"
+    sliders = box.locator("input[type=range]")
+    assert sliders.count() == 3
+    img = box.locator("img.cglib-slider-image")
+    seen = {img.get_attribute("src")}
+    for k in range(3):
+        s = sliders.nth(k)
+        label = box.locator("output.cglib-slider-value").nth(k)
+        before_point, before_label = img.get_attribute("data-point"), label.inner_text()
+        s.focus()
+        key = "ArrowLeft" if int(s.get_attribute("value") or 0) == int(s.get_attribute("max")) else "ArrowRight"
+        page.keyboard.press(key)  # what a reader's keyboard (or a drag) does: an 'input' event
+        page.wait_for_timeout(100)
+        assert img.get_attribute("data-point") != before_point, f"slider {k} did not change the panel"
+        assert label.inner_text() != before_label, f"slider {k} did not change its label"
+        assert img.evaluate("i => i.complete && i.naturalWidth > 0"), "the new panel did not load"
+        seen.add(img.get_attribute("src"))
+    assert len(seen) == 4, "moving each slider should show a different picture"
+    assert not errors and not outside, (errors, outside)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    box.screenshot(path=str(SHOTS / f"{chapter}_slider_moved.png"))
+    page.close()

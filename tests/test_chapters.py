@@ -99,3 +99,67 @@ def test_chapter4_bad_parameters_stop(params, msg, tmp_path, probe_root, monkeyp
     monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
     with pytest.raises(pm.PapermillExecutionError, match=msg):
         run_chapter("04_emergence", tmp_path, probe_root, **{"scale": "smoke", **params})
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("chapters")
+def test_chapter5_smoke_with_own_grid(tmp_path, probe_root, monkeypatch):
+    monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
+    monkeypatch.setenv("CGLIB_STATIC", "1")
+    nb = run_chapter("05_frequency", tmp_path, probe_root, scale="smoke", counts=[0, 16], base_count=48, steps=4)
+    text = outputs_text(nb)
+    assert "scale=smoke, counts=[0, 16], base_count=48, steps=4, runs=4" in text
+    assert "cglib-slider" in text and text.count('type=\\"range\\"') == 3  # capability, count, step
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("chapters")
+@pytest.mark.parametrize("params, msg", [({"counts": [0, -3]}, "count -3"), ({"workers": 0}, "workers=0"),
+                                         ({"scale": "big"}, "unknown scale 'big'")])
+def test_chapter5_bad_parameters_stop(params, msg, tmp_path, probe_root, monkeypatch):
+    import papermill as pm
+    monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
+    with pytest.raises(pm.PapermillExecutionError, match=msg):
+        run_chapter("05_frequency", tmp_path, probe_root, **{"scale": "smoke", **params})
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("chapters")
+def test_chapter6_smoke(tmp_path, probe_root, monkeypatch):
+    monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
+    nb = run_chapter("06_finetuning", tmp_path, probe_root, scale="smoke", n_check=4)
+    text = outputs_text(nb)
+    assert "training classes=['000', '100', '001', '111']" in text
+    assert text.count(", parent ") == 2  # two fine-tunes, each naming its parent
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("chapters")
+def test_chapter7_smoke_standin(tmp_path, probe_root, monkeypatch):
+    monkeypatch.setenv("CGLIB_RUNS", str(tmp_path / "runs"))
+    (tmp_path / "runs").mkdir()
+    nb = run_chapter("07_celeba", tmp_path, probe_root, scale="smoke")
+    text = outputs_text(nb)
+    assert "data=STAND-IN" in text and "python -m cglib.rerun 07_celeba -p celeba_root" in text
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("chapters")
+def test_chapter7_smoke_on_a_celeba_folder(tmp_path, probe_root, monkeypatch):
+    from cglib.celeba import make_standin
+    root = make_standin(tmp_path / "my-celeba" / "celeba", n=80, seed=2)  # the torchvision-style layout
+    monkeypatch.setenv("CGLIB_RUNS", str(tmp_path / "runs"))
+    (tmp_path / "runs").mkdir()
+    nb = run_chapter("07_celeba", tmp_path, probe_root, scale="smoke", celeba_root=str(root.parent), image_size=12)
+    text = outputs_text(nb)
+    assert "data=CelebA" in text and "image_size=12" in text and "STAND-IN" not in text
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("chapters")
+def test_chapter7_bad_folder_stops(tmp_path, probe_root, monkeypatch):
+    import papermill as pm
+    monkeypatch.setenv("CGLIB_RUNS", str(tmp_path))
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(pm.PapermillExecutionError, match="no CelebA files"):
+        run_chapter("07_celeba", tmp_path, probe_root, scale="smoke", celeba_root=str(tmp_path / "empty"))

@@ -1,0 +1,172 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Critical data frequency
+#
+# How many examples of a concept value does a model need before it can *compose* that value with
+# others? The paper (section 4.1, Fig. 8) varies the count of one training class from 0 to 300 with
+# the others fixed and finds a threshold: below it the capability is not learned at all; above it
+# the out-of-distribution classes that need it appear, and they need more examples than the
+# in-distribution class itself (memorisation comes first).
+#
+# In the minimal training set {000, 100, 010, 001} (tuples are (shape, color, size)), the only blue
+# class is **010** and the only triangle class is **100**. The paper's text calls the blue class
+# `001` because its tuples are ordered differently; this book keeps one order throughout. Every
+# point below is a training run in the run store; every point trains for the same number of
+# optimisation steps, so points differ only in their data.
+
+# %% tags=["parameters"]
+scale = "auto"  # "smoke" | "cpu" | "paper"; "auto" reads $CGLIB_SCALE, else "cpu"
+seed = 0
+counts = "auto"  # counts of the varied class, e.g. [0, 10, 30, 100, 300]; "auto" = the scale default grid
+base_count = "auto"  # count of each of the other three training classes; "auto" = the scale default
+steps = "auto"  # optimisation steps of every point; "auto" = the scale default
+threshold = 0.8  # "reached" means accuracy >= threshold
+workers = 1  # runs trained at once (a process pool); 1 = one after another
+device = "auto"  # "auto" picks CUDA when present
+run_root = ""  # run store; empty means $CGLIB_RUNS, else runs/
+
+# %%
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from cglib import plots
+from cglib.book import glue, resolve_scale
+from cglib.concepts import PRESETS, distances
+from cglib.frequency import CAPABILITY, SCALES, count_sweep
+from cglib.sliders import slider
+from cglib.sweep import critical_count, sweep, sweep_table
+
+scale = resolve_scale(scale)
+auto = SCALES[scale]
+opts = dict(counts=None if counts == "auto" else counts, base_count=None if base_count == "auto" else base_count,
+            steps=None if steps == "auto" else steps, seed=seed)
+cfgs = {v: count_sweep(scale, v, **opts) for v in CAPABILITY}
+grid = [dict(cfg.train.counts)[v] for v in cfgs for cfg in cfgs[v]]
+print(f"scale={scale}, counts={sorted(set(grid))}, base_count={dict(cfgs['010'][0].train.counts)['000']}, "
+      f"steps={cfgs['010'][0].train.steps}, runs={sum(map(len, cfgs.values()))}")
+
+# %%
+runs = sweep([c for v in cfgs for c in cfgs[v]], run_root or None, device=device, workers=workers)
+labels = [{"varied": v, "count": dict(c.train.counts)[v]} for v in cfgs for c in cfgs[v]]
+tab = sweep_table(runs, labels)
+by_point = {(lab["varied"], lab["count"]): r for lab, r in zip(labels, runs)}
+wall = sum(r.summary().get("wall_s", 0) for r in runs) / 60
+glue("n_runs", len(runs)); glue("wall_min", wall, ".0f"); glue("steps", int(tab.step.max()))
+tab.pivot_table(index=["varied", "count"], columns="concept_class", values="acc").style.format("{:.2f}")
+
+# %% [markdown]
+# Final accuracy (with rejection) of every class at every point: {glue:text}`n_runs` runs of
+# {glue:text}`steps` steps, {glue:text}`wall_min` minutes of training and evaluation in all.
+#
+# ## Fig. 8: accuracy against the count of the class that carries the capability
+#
+# Light blue lines are the training classes, pink lines the out-of-distribution classes (darker:
+# further from the training set). The dotted line marks the computed critical count for the
+# capability: the smallest count from which on every distance-1 class that needs it has accuracy
+# of at least the threshold.
+
+# %%
+dist = distances(PRESETS["minimal"])
+crit, crit_rows = {}, []
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+for ax, (v, (cap, needs)) in zip(axes, CAPABILITY.items()):
+    t = tab[tab.varied == v]
+    xs = sorted(t["count"].unique())
+    pos = {k: i for i, k in enumerate(xs)}  # evenly spaced ticks: the grid is roughly geometric
+    for c, g in t.groupby("concept_class"):
+        g = g.sort_values("count")
+        d = dist[c]
+        ax.plot([pos[k] for k in g["count"]], g["acc"], marker="o", ms=3, color=plots.DIST_COLORS[d],
+                lw=2.2 if c in needs else 1.0, ls="-" if d else "--", label=c)
+    near = [c for c in needs if dist[c] == 1]
+    crit[v] = critical_count(t, near, threshold=threshold)
+    for c in [v, *needs]:
+        crit_rows.append({"capability": cap, "varied class": v, "class": c, "distance": dist[c],
+                          "critical count": critical_count(t, [c], threshold=threshold)})
+    if crit[v] == crit[v]:
+        ax.axvline(pos[crit[v]], color="k", ls=":", lw=1.2)
+    ax.set_xticks(range(len(xs)), xs)
+    ax.set(xlabel=f"count of {v} in the training set", title=f"({'ab'[list(CAPABILITY).index(v)]}) {cap}: vary {v}",
+           ylim=(-0.03, 1.03))
+    ax.grid(alpha=0.3)
+axes[0].set_ylabel("final accuracy (with rejection)")
+axes[1].legend(ncol=2, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+plt.tight_layout()
+plt.show()
+
+crit_tab = pd.DataFrame(crit_rows)
+fmt = lambda x: "not reached" if x != x else str(int(x))  # noqa: E731
+for v, (cap, _) in CAPABILITY.items():
+    glue(f"crit_{cap}", fmt(crit[v]))
+    own = crit_tab[(crit_tab["class"] == v)]["critical count"].iloc[0]
+    glue(f"own_{cap}", fmt(own))
+    glue(f"c111_{cap}", fmt(crit_tab[(crit_tab["varied class"] == v) & (crit_tab["class"] == "111")]
+                            ["critical count"].iloc[0]))
+glue("threshold", threshold)
+crit_tab.assign(**{"critical count": crit_tab["critical count"].map(fmt)})
+
+# %% [markdown]
+# Computed from the sweep, with "reached" meaning accuracy of at least {glue:text}`threshold` at
+# that count and at every larger count of the grid:
+#
+# - **colour** (vary 010): the distance-1 classes that need blue (110, 011) reach it from a count of
+#   {glue:text}`crit_color`; the blue training class 010 itself from {glue:text}`own_color`; `111`
+#   from {glue:text}`c111_color`.
+# - **shape** (vary 100): the distance-1 classes that need triangles (110, 101) reach it from
+#   {glue:text}`crit_shape`; the triangle training class 100 itself from {glue:text}`own_shape`;
+#   `111` from {glue:text}`c111_shape`.
+#
+# At a count of 0 the capability is absent from the data and no class that needs it can be drawn;
+# the table above shows where along the grid each class switches on. "not reached" means the class
+# stays below the threshold even at the largest count, within this scale's training budget (the
+# `cpu` scale trains each point for far fewer steps than chapter 4's run, so `111` rarely composes).
+#
+# ## Sliders: what the model draws at each count and each point in training
+#
+# Move the sliders to pick the capability, the count of its class in the training data, and the
+# training step; the panel shows four samples per class and every class's accuracy. In Jupyter the
+# sliders redraw live; in this page every point was rendered when the book was built, so they work
+# without a kernel or a network.
+
+# %%
+caps = {f"{cap} (vary {v})": v for v, (cap, _) in CAPABILITY.items()}
+xs_all = sorted(tab["count"].unique())
+eval_steps = runs[0].sample_steps()
+
+
+def panel(capability, count, step):
+    v = caps[capability]
+    run = by_point.get((v, count))
+    if run is None:  # counts differ between the two sweeps only if the user gave odd grids
+        fig = plt.figure(figsize=(4, 1)); fig.text(0.1, 0.5, "no run at this count"); return fig
+    return plots.run_panel(run, step if step in run.sample_steps() else None, k=4,
+                           title=f"{capability}: {count} × {v} in the training data, step {step}")
+
+
+slider(panel, {"capability": list(caps), "count": xs_all, "step": eval_steps},
+       start={"count": xs_all[len(xs_all) // 2], "step": eval_steps[-1]})
+
+# %% [markdown]
+# ## What this means
+#
+# Removing a concept from the data is not all-or-nothing: a handful of examples of the only blue
+# class, or of the only triangle class, decides whether the model can put that value on *other*
+# objects. The paper reads this as a way to keep a model from learning a harmful capability without
+# perfect filtering: keep the concept's frequency below its critical count. Rerun this chapter with
+# `python -m cglib.rerun 05_frequency -p counts "[0, 5, 10, 20, 50, 100, 200, 300]"` for the
+# paper's grid, or `-p scale paper` on a GPU.

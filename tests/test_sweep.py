@@ -1,0 +1,98 @@
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import cglib.train
+from cglib.config import preset
+from cglib.runs import Run
+from cglib.sweep import critical_count, sweep, sweep_table, with_steps
+
+
+def _count_cfg(k, **kw):
+    return preset("smoke", counts={"000": 64, "100": 64, "001": 64, "010": k}, **kw)
+
+
+def test_interrupted_sweep_trains_only_missing_points(run_root, monkeypatch):
+    cfgs = [_count_cfg(k) for k in (0, 8, 32)]
+    done = sweep(cfgs[:1], run_root, progress=False)[0]
+    assert done.finished
+    cglib.train.train(cfgs[1], run_root, progress=False, stop_after=4)  # interrupted half-way
+    assert not Run.open(cfgs[1], run_root).finished
+    before = (done.path / "metrics.jsonl").stat().st_mtime_ns
+
+    calls = []
+    real = cglib.train.train
+
+    def spy(cfg, *a, **k):
+        calls.append(cfg)
+        return real(cfg, *a, **k)
+
+    monkeypatch.setattr(cglib.train, "train", spy)
+    runs = sweep(cfgs + [cfgs[2]], run_root, progress=False)  # a duplicate point trains once
+    assert calls == cfgs[1:]
+    assert all(r.finished for r in runs) and runs[3].path == runs[2].path
+    assert (done.path / "metrics.jsonl").stat().st_mtime_ns == before
+    resumed = runs[1].metrics()
+    assert sorted({r["step"] for r in resumed})[0] == 4  # the first evaluation was kept, not redone
+
+    calls.clear()
+    sweep(cfgs, run_root, progress=False)
+    assert calls == []  # everything is cached now
+
+    tab = sweep_table(runs[:3], [{"count": k} for k in (0, 8, 32)])
+    assert len(tab) == 3 * 8 and set(tab["count"]) == {0, 8, 32}
+    assert tab.groupby("count").concept_class.nunique().eq(8).all()
+    assert len(sweep_table(runs[:3], final=False)) == sum(len(r.metrics()) for r in runs[:3])
+
+
+@pytest.mark.slow
+def test_sweep_in_a_process_pool(run_root):
+    cfgs = [_count_cfg(k, seed=7) for k in (4, 16)]
+    runs = sweep(cfgs, run_root, workers=2, progress=False)
+    assert [r.path for r in runs] == [Run.open(c, run_root).path for c in cfgs]
+    assert all(r.finished and len(r.final()) == 8 for r in runs)
+
+
+def test_sweep_rejects_bad_input(run_root):
+    with pytest.raises(ValueError, match="empty"):
+        sweep([], run_root)
+    with pytest.raises(ValueError, match="workers=0"):
+        sweep([preset("smoke")], run_root, workers=0)
+
+
+def _synthetic(threshold, counts=(0, 5, 10, 20, 50, 100, 200, 300)):
+    rows = []
+    for k in counts:
+        for c, shift in (("110", 0), ("111", 1.0)):
+            acc = 1 / (1 + math.exp(min(50.0, -(k - threshold - shift) * 2)))  # crosses 0.5 just past the threshold
+            rows.append({"count": k, "concept_class": c, "acc": acc})
+        rows.append({"count": k, "concept_class": "000", "acc": 1.0})
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("threshold, expect", [(7, 10), (30, 50), (150, 200), (0.5, 5)])
+def test_critical_count_on_synthetic_curves(threshold, expect):
+    assert critical_count(_synthetic(threshold), ["110", "111"], threshold=0.8) == expect
+
+
+def test_critical_count_needs_every_class_and_every_larger_count():
+    t = _synthetic(30)
+    assert critical_count(t, ["110"], threshold=0.8) == 50
+    dip = t.copy()
+    dip.loc[(dip["count"] == 100) & (dip.concept_class == "111"), "acc"] = 0.1  # a relapse at 100
+    assert critical_count(dip, ["110", "111"], threshold=0.8) == 200
+    assert math.isnan(critical_count(_synthetic(1000), ["110", "111"]))
+    assert critical_count(t, ["000"]) == 0
+    with pytest.raises(ValueError, match="no rows"):
+        critical_count(t, ["011"])
+
+
+def test_with_steps_fixes_the_optimisation_budget():
+    for k in (0, 7, 300):
+        cfg = with_steps(preset("cpu", counts={"000": 1250, "100": 1250, "001": 1250, "010": k}), 800)
+        assert cfg.train.steps == 800
+    with pytest.raises(ValueError, match="steps"):
+        with_steps(preset("cpu"), 0)
+    assert np.isclose(with_steps(preset("cpu"), 1000).train.epochs, 1000 * 128 / 5000)
