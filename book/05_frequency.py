@@ -35,7 +35,7 @@ counts = "auto"  # counts of the varied class, e.g. [0, 10, 30, 100, 300]; "auto
 base_count = "auto"  # count of each of the other three training classes; "auto" = the scale default
 steps = "auto"  # optimisation steps of every point; "auto" = the scale default
 threshold = 0.8  # "reached" means accuracy >= threshold
-workers = 1  # runs trained at once (a process pool); 1 = one after another
+workers = 1  # runs trained at once in a process pool; 1 = one after another, auto = one per core (max 4)
 device = "auto"  # "auto" picks CUDA when present
 run_root = ""  # run store; empty means $CGLIB_RUNS, else runs/
 

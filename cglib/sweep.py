@@ -45,11 +45,21 @@ def _train_job(cfg_dict: dict, root: str | None, device: str) -> str:
     return str(train(ExperimentConfig.from_dict(cfg_dict), root, device=device, progress=False).path)
 
 
-def sweep(cfgs, run_root=None, device: str = "auto", workers: int = 1, progress: bool = True) -> list[Run]:
+def default_workers(device: str = "auto") -> int:
+    """A sensible pool size: one process per CPU core (at most 4) on the CPU, one on a GPU (runs of
+    this size do not fill a GPU's memory, but they contend for its compute)."""
+    from .train import pick_device
+    if pick_device(device).type != "cpu":
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
+
+
+def sweep(cfgs, run_root=None, device: str = "auto", workers: int | str = 1, progress: bool = True) -> list[Run]:
     """Train (or read back) every config; return their runs in the order given.
 
     Finished runs are read back, interrupted ones resume, the rest train.  ``workers`` runs that
-    many points at once in separate processes (default 1: one after another).
+    many points at once in separate processes (default 1: one after another; ``"auto"``:
+    ``default_workers``, i.e. 2 single-threaded workers on a 2-core machine).
     """
     from .book import progress_bar
     from .train import train
@@ -57,8 +67,10 @@ def sweep(cfgs, run_root=None, device: str = "auto", workers: int = 1, progress:
     cfgs = list(cfgs)
     if not cfgs:
         raise ValueError("the sweep is empty; give at least one config")
+    workers = default_workers(device) if workers == "auto" else workers
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-        raise ValueError(f"workers={workers!r} is not allowed; it must be a positive integer (1 = one after another)")
+        raise ValueError(f"workers={workers!r} is not allowed; give a positive integer (1 = one after another) "
+                         "or 'auto'")
     runs = [Run.open(c, run_root) for c in cfgs]
     todo, seen = [], set()
     for c, r in zip(cfgs, runs):

@@ -92,13 +92,18 @@ def test_chapter4_smoke_defaults_with_fig16(tmp_path, probe_root, monkeypatch):
 
 @pytest.mark.slow
 @pytest.mark.xdist_group("chapters")
-@pytest.mark.parametrize("params, msg", [({"train_classes": ["000", "1z0"]}, "1z0"),
-                                         ({"scale": "huge"}, "unknown scale 'huge'")])
-def test_chapter4_bad_parameters_stop(params, msg, tmp_path, probe_root, monkeypatch):
+@pytest.mark.parametrize("chapter, params, msg", [
+    ("04_emergence", {"train_classes": ["000", "1z0"]}, "1z0"),
+    ("04_emergence", {"scale": "huge"}, "unknown scale 'huge'"),
+    ("05_frequency", {"counts": [0, -3]}, "count -3"),
+    ("05_frequency", {"workers": 0}, "workers=0"),
+    ("05_frequency", {"scale": "big"}, "unknown scale 'big'"),
+])
+def test_bad_parameters_stop(chapter, params, msg, tmp_path, probe_root, monkeypatch):
     import papermill as pm
     monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
     with pytest.raises(pm.PapermillExecutionError, match=msg):
-        run_chapter("04_emergence", tmp_path, probe_root, **{"scale": "smoke", **params})
+        run_chapter(chapter, tmp_path, probe_root, **{"scale": "smoke", **params})
 
 
 @pytest.mark.slow
@@ -110,17 +115,6 @@ def test_chapter5_smoke_with_own_grid(tmp_path, probe_root, monkeypatch):
     text = outputs_text(nb)
     assert "scale=smoke, counts=[0, 16], base_count=48, steps=4, runs=4" in text
     assert "cglib-slider" in text and text.count('type=\\"range\\"') == 3  # capability, count, step
-
-
-@pytest.mark.slow
-@pytest.mark.xdist_group("chapters")
-@pytest.mark.parametrize("params, msg", [({"counts": [0, -3]}, "count -3"), ({"workers": 0}, "workers=0"),
-                                         ({"scale": "big"}, "unknown scale 'big'")])
-def test_chapter5_bad_parameters_stop(params, msg, tmp_path, probe_root, monkeypatch):
-    import papermill as pm
-    monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
-    with pytest.raises(pm.PapermillExecutionError, match=msg):
-        run_chapter("05_frequency", tmp_path, probe_root, **{"scale": "smoke", **params})
 
 
 @pytest.mark.slow

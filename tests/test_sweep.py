@@ -60,6 +60,16 @@ def test_sweep_rejects_bad_input(run_root):
         sweep([], run_root)
     with pytest.raises(ValueError, match="workers=0"):
         sweep([preset("smoke")], run_root, workers=0)
+    with pytest.raises(ValueError, match="'auto'"):
+        sweep([preset("smoke")], run_root, workers="many")
+
+
+def test_default_workers_on_this_machine(monkeypatch):
+    from cglib import sweep as sw
+    monkeypatch.setattr(sw.os, "cpu_count", lambda: 2)
+    assert sw.default_workers("cpu") == 2
+    monkeypatch.setattr(sw.os, "cpu_count", lambda: 64)
+    assert sw.default_workers("cpu") == 4
 
 
 def _synthetic(threshold, counts=(0, 5, 10, 20, 50, 100, 200, 300)):
