@@ -61,7 +61,18 @@ glue("base_steps", base_cfg.train.steps)
 glue("base_wall", base.summary().get("wall_s", float("nan")) / 60, ".1f")
 for c in ("010", "011", "110", "101"):
     glue(f"tri_{c}", drawn.loc[c, "triangle"], ".0%")
+    glue(f"blue_{c}", drawn.loc[c, "blue"], ".0%")
     glue(f"acc_{c}", accs[c], ".2f")
+tri = drawn.loc[["010", "011"], "triangle"].mean()
+blue = drawn.loc[["010", "011"], "blue"].mean()
+if tri >= 0.5:
+    verdict = "it draws triangles where circles are asked, the failure the paper reports"
+elif blue < 0.5:
+    verdict = ("it does not draw triangles here; it drops the blue instead and draws red circles. Blue stays tied "
+               "to the small triangle, in another way than the paper's picture")
+else:
+    verdict = "it draws blue circles: the adversarial set did not break this run"
+glue("verdict", verdict)
 glue("train_min", min(accs[c] for c in ADVERSARIAL), ".2f")
 pd.DataFrame({"accuracy": pd.Series(accs), "distance": pd.Series({c: r["distance"] for c, r in final.items()})}
              ).join(drawn).style.format("{:.2f}").set_caption(
@@ -72,9 +83,11 @@ pd.DataFrame({"accuracy": pd.Series(accs), "distance": pd.Series({c: r["distance
 #
 # After {glue:text}`base_steps` steps ({glue:text}`base_wall` minutes) every training class is at
 # accuracy {glue:text}`train_min` or better. Asked for `010` (a large blue circle) the model draws a
-# triangle in {glue:text}`tri_010` of its valid samples, and asked for `011` (a small blue circle) in
-# {glue:text}`tri_011`; their accuracies are {glue:text}`acc_010` and {glue:text}`acc_011`. For
-# comparison, `110` (a large blue triangle, where a triangle is right) reaches {glue:text}`acc_110`.
+# triangle in {glue:text}`tri_010` of its valid samples and something blue in {glue:text}`blue_010`;
+# asked for `011` (a small blue circle), triangles in {glue:text}`tri_011` and blue in
+# {glue:text}`blue_011`. Their accuracies are {glue:text}`acc_010` and {glue:text}`acc_011`: {glue:text}`verdict`.
+# For comparison, `110` (a large blue triangle) reaches {glue:text}`acc_110` (blue in
+# {glue:text}`blue_110` of its samples).
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1, 1.2]})
@@ -139,6 +152,7 @@ for name, added in ADDITIONS.items():
     glue(f"{name}_forgot", ", ".join(forgot) or "no class")
     glue(f"{name}_tri010", after_drawn[name].loc["010", "triangle"], ".0%")
     glue(f"{name}_tri011", after_drawn[name].loc["011", "triangle"], ".0%")
+    glue(f"{name}_blue010", after_drawn[name].loc["010", "blue"], ".0%")
     for c in added:
         glue(f"{name}_acc{c}", change.loc[c, name], ".2f")
 glue("ft_steps", next(iter(fts.values())).cfg.train.steps)
@@ -151,7 +165,7 @@ pd.concat(after_drawn, names=["fine-tune"]).style.format("{:.2f}").set_caption("
 # - **with 101 added**: `101` ends at {glue:text}`add_101_acc101`; accuracy rose for
 #   {glue:text}`add_101_learned` and fell for {glue:text}`add_101_forgot`. Asked for `010` and `011`
 #   the model now draws triangles in {glue:text}`add_101_tri010` and {glue:text}`add_101_tri011` of
-#   valid samples.
+#   valid samples, and `010` is blue in {glue:text}`add_101_blue010` of them.
 # - **with 010 and 011 added**: they end at {glue:text}`add_010_011_acc010` and
 #   {glue:text}`add_010_011_acc011` (now training classes); accuracy rose for
 #   {glue:text}`add_010_011_learned` and fell for {glue:text}`add_010_011_forgot`; triangles for

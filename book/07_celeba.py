@@ -96,7 +96,7 @@ plt.show()
 
 # %% [markdown]
 # The training split has {glue:text}`n_train_images` images with black or blond hair;
-# {glue:text}`male_share` are male, and the rarest class is `{glue:text}`rarest``
+# {glue:text}`male_share` are male, and the rarest class is {glue:text}`rarest`
 # ({glue:text}`rarest_n` images). Only the four blue classes are shown to the diffusion model.
 #
 # ## The judges: one 3-layer CNN per attribute
