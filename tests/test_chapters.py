@@ -107,7 +107,7 @@ def test_bad_parameters_stop(chapter, params, msg, tmp_path, probe_root, monkeyp
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("chapters")
+@pytest.mark.xdist_group("chapters-late")
 def test_chapter5_smoke_with_own_grid(tmp_path, probe_root, monkeypatch):
     monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
     monkeypatch.setenv("CGLIB_STATIC", "1")
@@ -118,7 +118,7 @@ def test_chapter5_smoke_with_own_grid(tmp_path, probe_root, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("chapters")
+@pytest.mark.xdist_group("chapters-late")
 def test_chapter6_smoke(tmp_path, probe_root, monkeypatch):
     monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
     nb = run_chapter("06_finetuning", tmp_path, probe_root, scale="smoke", n_check=4)
@@ -128,7 +128,7 @@ def test_chapter6_smoke(tmp_path, probe_root, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("chapters")
+@pytest.mark.xdist_group("chapters-late")
 def test_chapter7_smoke_standin(tmp_path, probe_root, monkeypatch):
     monkeypatch.setenv("CGLIB_RUNS", str(tmp_path / "runs"))
     (tmp_path / "runs").mkdir()
@@ -138,7 +138,7 @@ def test_chapter7_smoke_standin(tmp_path, probe_root, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("chapters")
+@pytest.mark.xdist_group("chapters-late")
 def test_chapter7_smoke_on_a_celeba_folder(tmp_path, probe_root, monkeypatch):
     from cglib.celeba import make_standin
     root = make_standin(tmp_path / "my-celeba" / "celeba", n=80, seed=2)  # the torchvision-style layout
@@ -150,7 +150,7 @@ def test_chapter7_smoke_on_a_celeba_folder(tmp_path, probe_root, monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("chapters")
+@pytest.mark.xdist_group("chapters-late")
 def test_chapter7_bad_folder_stops(tmp_path, probe_root, monkeypatch):
     import papermill as pm
     monkeypatch.setenv("CGLIB_RUNS", str(tmp_path))
