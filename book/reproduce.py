@@ -30,7 +30,7 @@ import pandas as pd
 
 from cglib.book import resolve_scale
 from cglib.config import preset
-from cglib.runs import Run, run_id, run_root
+from cglib.runs import Run, run_dir, run_id
 
 scale = resolve_scale(scale)
 
@@ -72,7 +72,7 @@ def minutes(configs, sc):
     if configs is None:
         return "no training"
     cfgs = configs(sc)
-    paths = [run_root() / f"run-{run_id(c)}" for c in cfgs]
+    paths = [run_dir(run_id(c)) for c in cfgs]
     if not cfgs or not all((p / "DONE").exists() for p in paths):
         return "-"
     total = sum(Run.load(p).summary()["wall_s"] for p in paths)

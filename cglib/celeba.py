@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .concepts import class_values
+
 #: The official 40 attribute names, in the order of ``list_attr_celeba.txt``.
 ATTRIBUTE_NAMES = (
     "5_o_Clock_Shadow Arched_Eyebrows Attractive Bags_Under_Eyes Bald Bangs Big_Lips Big_Nose Black_Hair "
@@ -147,10 +149,17 @@ class CelebA:
         return {c: int((self.classes == c).sum()) for c in all_classes(3)}
 
     def values(self) -> np.ndarray:
-        return np.array([[int(ch) for ch in c] for c in self.classes], dtype=np.int64).reshape(-1, 3)
+        return np.array([class_values(c) for c in self.classes], dtype=np.int64).reshape(-1, 3)
 
     def float_images(self) -> np.ndarray:
         return self.images.astype(np.float32) / 255.0
+
+
+def _cache_key(base: Path, files: dict[str, Path], **settings) -> str:
+    """A short hash of the folder, the size and time of the annotation ``files``, and ``settings``."""
+    stamp = {name: [f.stat().st_size, f.stat().st_mtime_ns] for name, f in files.items()}
+    key = json.dumps({"root": str(base.resolve()), **settings, **stamp, "v": CACHE_VERSION}, sort_keys=True)
+    return hashlib.sha1(key.encode()).hexdigest()[:12]
 
 
 def _decode(path: Path, image_size: int, crop: int) -> np.ndarray:
@@ -175,11 +184,8 @@ def load_celeba(root, image_size: int = 32, split: str = "train", crop: int = 14
         raise ValueError(f"image_size={image_size!r} is not allowed; it must be an integer >= 8")
     base = find_root(root)
     attr, part = base / "list_attr_celeba.txt", base / "list_eval_partition.txt"
-    st = [attr.stat(), part.stat()]
-    key = json.dumps({"root": str(base.resolve()), "size": image_size, "crop": crop, "split": split,
-                      "attr": [st[0].st_size, st[0].st_mtime_ns], "part": [st[1].st_size, st[1].st_mtime_ns],
-                      "v": CACHE_VERSION}, sort_keys=True)
-    cache = Path(cache_dir or base / ".cglib-cache") / f"celeba-{hashlib.sha1(key.encode()).hexdigest()[:12]}.npz"
+    key = _cache_key(base, {"attr": attr, "part": part}, size=image_size, crop=crop, split=split)
+    cache = Path(cache_dir or base / ".cglib-cache") / f"celeba-{key}.npz"
     if cache.exists():
         with np.load(cache, allow_pickle=False) as z:
             return CelebA(z["images"], z["classes"].astype(object), z["files"], str(base))
@@ -219,7 +225,7 @@ def select(data: CelebA, counts: dict[str, int], seed: int = 0) -> tuple[np.ndar
                              "lower its count")
         idx.extend(rng.choice(have, size=k, replace=False))
     idx = rng.permutation(np.array(idx, dtype=np.int64))
-    vals = np.array([[int(ch) for ch in c] for c in data.classes[idx]], dtype=np.int64).reshape(-1, 3)
+    vals = np.array([class_values(c) for c in data.classes[idx]], dtype=np.int64).reshape(-1, 3)
     return data.images[idx].astype(np.float32) / 255.0, vals
 
 
@@ -250,7 +256,7 @@ class Classifiers:
 
     def scores(self, images: np.ndarray, target: str) -> dict[str, float]:
         """Accuracy of images meant to show ``target``: ``acc`` (product over variables, eq. 2) and per variable."""
-        hit = self.predict(images) == np.array([int(ch) for ch in target])[None]
+        hit = self.predict(images) == np.array(class_values(target))[None]
         out = {"acc": float(hit.all(1).mean())}
         for j, (v, _) in enumerate(VARIABLES):
             out[f"acc_{v}"] = float(hit[:, j].mean())
@@ -296,10 +302,8 @@ def load_classifiers(root, image_size: int, cache_dir, steps: int = 400, seed: i
     """The classifiers for this CelebA folder and image size, trained once and cached in ``cache_dir``."""
     import torch
     base = find_root(root)
-    st = (base / "list_attr_celeba.txt").stat()
-    key = json.dumps({"root": str(base.resolve()), "size": image_size, "steps": steps, "seed": seed,
-                      "attr": [st.st_size, st.st_mtime_ns], "v": CACHE_VERSION}, sort_keys=True)
-    path = Path(cache_dir) / f"celeba-classifiers-{hashlib.sha1(key.encode()).hexdigest()[:12]}.pt"
+    key = _cache_key(base, {"attr": base / "list_attr_celeba.txt"}, size=image_size, steps=steps, seed=seed)
+    path = Path(cache_dir) / f"celeba-classifiers-{key}.pt"
     nets = [_cnn(image_size) for _ in VARIABLES]
     if path.exists():
         ck = torch.load(path, weights_only=False)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .concepts import PRESETS, check_class
 from .config import ExperimentConfig, check_scale, preset
-from .runs import Run, run_id, run_root
+from .runs import Run, run_dir, run_id
 from .sweep import with_steps
 
 ADVERSARIAL = PRESETS["adversarial"]
@@ -60,7 +60,7 @@ def finetune_config(parent: ExperimentConfig, added, scale: str, steps: int | No
 def parent_of(run: Run, root=None) -> Run | None:
     """The run a fine-tune started from (``None`` for a run trained from scratch)."""
     pid = run.cfg.train.init_from
-    return Run.load(run_root(root) / f"run-{pid}") if pid else None
+    return Run.load(run_dir(pid, root)) if pid else None
 
 
 def what_is_drawn(run: Run, classes=None, n: int = 32, seed: int = 123, device: str = "auto"):

@@ -43,6 +43,11 @@ def run_root(root: str | Path | None = None) -> Path:
 ADDED_FIELDS = {("train", "lr_schedule"): "constant", ("train", "dataset"): "shapes", ("train", "celeba_root"): ""}
 
 
+def run_dir(rid: str, root: str | Path | None = None) -> Path:
+    """The directory of run ``rid`` in the run store (whether or not it exists)."""
+    return run_root(root) / f"run-{rid}"
+
+
 def run_id(cfg: ExperimentConfig) -> str:
     """A short stable hash of the config and ``CACHE_VERSION``."""
     d = cfg.to_dict()
@@ -85,7 +90,7 @@ class Run:
 
     @classmethod
     def open(cls, cfg: ExperimentConfig, root: str | Path | None = None) -> "Run":
-        path = run_root(root) / f"run-{run_id(cfg)}"
+        path = run_dir(run_id(cfg), root)
         run = cls(path, cfg)
         if not (path / "config.json").exists():
             write_atomic(path / "config.json", json.dumps(

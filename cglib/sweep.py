@@ -72,14 +72,9 @@ def sweep(cfgs, run_root=None, device: str = "auto", workers: int | str = 1, pro
         raise ValueError(f"workers={workers!r} is not allowed; give a positive integer (1 = one after another) "
                          "or 'auto'")
     runs = [Run.open(c, run_root) for c in cfgs]
-    todo, seen = [], set()
-    for c, r in zip(cfgs, runs):
-        if not r.finished and r.id not in seen:
-            seen.add(r.id)
-            todo.append(c)
-    bar = progress_bar(total=len(seen) + sum(r.finished for r in {r.id: r for r in runs}.values()),
-                       initial=len({r.id for r in runs if r.finished}), desc="sweep runs",
-                       disable=not progress)
+    unique = {r.id: (c, r) for c, r in zip(cfgs, runs)}  # a point given twice trains once
+    todo = [c for c, r in unique.values() if not r.finished]
+    bar = progress_bar(total=len(unique), initial=len(unique) - len(todo), desc="sweep runs", disable=not progress)
     if workers == 1 or len(todo) <= 1:
         for c in todo:
             bar.set_postfix(run=run_id(c))

@@ -30,7 +30,7 @@ from .diffusion import Diffusion
 from .measure import measure, measured_scores
 from .probes import ProbeConfig, load_probes, probe_scores
 from .render import RenderConfig
-from .runs import LIBRARY_VERSION, Run, run_id, run_root, save_torch_atomic
+from .runs import LIBRARY_VERSION, Run, run_dir, run_id, run_root, save_torch_atomic
 from .unet import N_VALUES, UNet
 
 
@@ -125,9 +125,9 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
     ``stop_after`` stops after that many steps' checkpoint, as an interruption would (for tests).
     """
     t = cfg.train
-    if t.init_from and not (run_root(run_root_dir) / f"run-{run_id(cfg)}" / "DONE").exists():
-        parent = run_root(run_root_dir) / f"run-{t.init_from}"
-        if not (parent / "DONE").exists():
+    parent = run_dir(t.init_from, run_root_dir) if t.init_from else None
+    if parent and not (run_dir(run_id(cfg), run_root_dir) / "DONE").exists():
+        if not (parent / "DONE").exists():  # checked before Run.open, so a refused fine-tune writes nothing
             raise ValueError(f"init_from={t.init_from!r}: the parent run {parent} is not finished in this run store; "
                              "train the parent first (its run id is Run.open(parent_cfg).id)")
     run = Run.open(cfg, run_root_dir)
@@ -136,8 +136,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
     dev = pick_device(device)
     torch.manual_seed(t.seed)
     model, diffusion = build(cfg, dev)
-    if t.init_from:  # fine-tuning: start from the parent's EMA weights
-        parent = run_root(run_root_dir) / f"run-{t.init_from}"
+    if parent:  # fine-tuning: start from the parent's EMA weights
         ck = torch.load(parent / "checkpoint.pt", map_location=dev, weights_only=False)
         model.load_state_dict(ck["ema"])
     ema = copy.deepcopy(model).eval()
