@@ -45,6 +45,7 @@ class ModelConfig:
     cond_embed: str = "per_variable"  # "per_variable" (one embedding per variable, summed) or "mlp" (one-hot -> MLP)
     attention: bool = True  # global self-attention at the lowest resolution
     p_uncond: float = 0.0  # probability of training with the null condition (classifier-free guidance)
+    p_drop_variable: float = 0.0  # probability of dropping each concept variable alone (its null value) in training
 
     def __post_init__(self):
         _pos_int("ModelConfig", "width", self.width)
@@ -53,6 +54,8 @@ class ModelConfig:
         _check("ModelConfig", "cond_embed", self.cond_embed, self.cond_embed in ("per_variable", "mlp"),
                "use 'per_variable' or 'mlp'")
         _check("ModelConfig", "p_uncond", self.p_uncond, 0 <= self.p_uncond < 1, "it must be in [0, 1)")
+        _check("ModelConfig", "p_drop_variable", self.p_drop_variable, 0 <= self.p_drop_variable < 1,
+               "it must be in [0, 1)")
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class TrainConfig:
     batch: int = 64  # batch size (paper: 64)
     lr: float = 1e-3  # Adam learning rate (paper searched 1e-4 to 1e-3)
     weight_decay: float = 1e-5  # Adam weight decay (paper A.4)
+    optimizer: str = "adam"  # "adam" (paper A.4: weight decay as an L2 term) or "adamw" (decoupled weight decay)
     ema: float = 0.995  # EMA decay of the evaluated weights (0 evaluates raw weights)
     eval_every: int = 100  # steps between evaluations
     n_eval: int = 50  # generated samples per concept class per evaluation (paper: 50)
@@ -117,6 +121,8 @@ class TrainConfig:
                "it must be a positive number")
         _check("TrainConfig", "lr", self.lr, 0 < self.lr < 1, "it must be in (0, 1)")
         _check("TrainConfig", "ema", self.ema, 0 <= self.ema < 1, "it must be in [0, 1)")
+        _check("TrainConfig", "optimizer", self.optimizer, self.optimizer in ("adam", "adamw"), "use 'adam' or 'adamw'")
+        _check("TrainConfig", "weight_decay", self.weight_decay, self.weight_decay >= 0, "it must be >= 0")
         _check("TrainConfig", "lr_schedule", self.lr_schedule, self.lr_schedule in ("constant", "cosine"),
                "use 'constant' or 'cosine'")
         _check("TrainConfig", "dataset", self.dataset, self.dataset in ("shapes", "celeba"), "use 'shapes' or 'celeba'")

@@ -140,7 +140,8 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         ck = torch.load(parent / "checkpoint.pt", map_location=dev, weights_only=False)
         model.load_state_dict(ck["ema"])
     ema = copy.deepcopy(model).eval()
-    opt = torch.optim.Adam(model.parameters(), lr=t.lr, betas=(0.9, 0.99), weight_decay=t.weight_decay)
+    opt_cls = torch.optim.AdamW if t.optimizer == "adamw" else torch.optim.Adam
+    opt = opt_cls(model.parameters(), lr=t.lr, betas=(0.9, 0.99), weight_decay=t.weight_decay)
     g_cpu = torch.Generator().manual_seed(t.seed)
     g_dev = torch.Generator(device=dev).manual_seed(t.seed + 1)
     step, wall, rows, loss_avg = 0, 0.0, [], None
@@ -173,6 +174,9 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         x0, cond = x_all[idx], v_all[idx].clone()
         if cfg.model.p_uncond > 0:
             drop = (torch.rand(t.batch, generator=g_cpu) < cfg.model.p_uncond).to(dev)
+            cond[drop] = N_VALUES
+        if cfg.model.p_drop_variable > 0:  # each variable on its own, so the model also learns p(x | some variables)
+            drop = (torch.rand(cond.shape, generator=g_cpu) < cfg.model.p_drop_variable).to(dev)
             cond[drop] = N_VALUES
         if dev.type == "cpu":
             x0 = x0.contiguous(memory_format=torch.channels_last)

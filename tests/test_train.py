@@ -54,6 +54,19 @@ def test_cache_key_changes_with_config():
     assert run_id(preset("smoke")) == run_id(preset("smoke"))
 
 
+def test_fields_added_later_keep_old_run_ids_at_their_defaults():
+    # the smoke preset's id from before p_drop_variable, optimizer, lr_schedule, dataset were added
+    assert run_id(preset("smoke")) == "ee3e7e79b103"
+    for over in ({"p_drop_variable": 0.2}, {"optimizer": "adamw"}, {"lr_schedule": "cosine"}):
+        assert run_id(preset("smoke", **over)) != run_id(preset("smoke"))
+
+
+def test_per_variable_dropout_and_adamw_train(run_root):
+    run = train(preset("smoke", p_drop_variable=0.3, optimizer="adamw", weight_decay=0.05, seed=7), run_root,
+                progress=False)
+    assert run.finished and len(run.metrics()) == 2 * 8
+
+
 @pytest.mark.parametrize("over, words", [
     ({"width": 12}, ["ModelConfig.width", "12", "multiple of 8"]),
     ({"cond": "concat"}, ["ModelConfig.cond", "'concat'", "'up' or 'film'"]),
@@ -64,6 +77,9 @@ def test_cache_key_changes_with_config():
     ({"train_classes": ()}, ["empty"]),
     ({"image_size": 30}, ["TrainConfig.image_size", "30", "multiple of 4"]),
     ({"guidance": 2.0}, ["guidance", "p_uncond"]),
+    ({"p_drop_variable": 1.0}, ["ModelConfig.p_drop_variable", "1.0", "[0, 1)"]),
+    ({"optimizer": "sgd"}, ["TrainConfig.optimizer", "'sgd'", "'adam' or 'adamw'"]),
+    ({"weight_decay": -1e-3}, ["TrainConfig.weight_decay", "-0.001", ">= 0"]),
     ({"bogus": 1}, ["unknown config field", "bogus"]),
 ])
 def test_bad_configs_name_field_value_and_allowed(over, words):
