@@ -186,3 +186,50 @@ ax.set(xlabel="step (batch 128)", ylabel="accuracy of 111", title="111 by recipe
 ax.legend(ncol=2, fontsize=7, frameon=False, bbox_to_anchor=(1, 1), loc="upper left")
 plt.show()
 best.sort_values("111", ascending=False).style.format("{:.2f}").set_caption("best accuracy reached per distance-1/2 class")
+
+# %% [markdown]
+# ## The 15-minute bar: what was tried on this CPU
+#
+# This book set its `cpu` preset a bar: on 2 CPU cores, in about 15 minutes, `111` should end at
+# accuracy 0.9 or more by the evaluator that can reject. The preset above is the best recipe found
+# so far, and it does not reach it. `benchmarks/cpu_trials.py` trained variants of it on the
+# project's 2-core machine (most two at a time, so their minutes are about twice a run alone; the
+# record says which); some were stopped early once their curves had answered the question. The
+# record is in `benchmarks/results/`. Of {glue:text}`n_trials` trials, {glue:text}`n_trials_ok`
+# reached 0.9 for `111` at any evaluation; the best `111` seen was {glue:text}`trials_best`.
+#
+# What they say: a schedule whose last step holds no signal (`T1000`: T = 1000, so
+# sqrt(alpha_bar_T) = {glue:text}`snr_1000` instead of {glue:text}`snr_400` at T = 400) made
+# `111` far less dependent on the seed (final {glue:text}`t1000_111` over seeds 0-2, against
+# {glue:text}`base_111` for the preset itself over the same seeds in the recorded seed sweep),
+# but seed 0 then lost `101` ({glue:text}`t1000_101`; its sample grid is empty canvases), so the
+# order of Fig. 5 breaks for the book's default seed. Dropping
+# single concept variables in training stopped blue from transferring at all; decoupled weight
+# decay, four times as many distinct images and a 4x cheaper network with 2.6x the steps all left
+# the hard seed where it was.
+
+# %%
+from cglib.diffusion import Diffusion
+from cglib.emergence import SEEDS_RECORD, TRIALS_RECORD, trial_summary
+
+trials = recorded_sweep(TRIALS_RECORD)
+print(trials.attrs["what"])
+summ = trial_summary(trials)
+glue("n_trials", len(summ)); glue("n_trials_ok", int((summ["best 111"] >= 0.9).sum()))
+glue("trials_best", f"{summ['best 111'].max():.2f} ({summ['best 111'].idxmax()})")
+seeds = trial_summary(recorded_sweep(SEEDS_RECORD))
+glue("base_111", ", ".join(f"{seeds.loc[f'cpu_s{i}', '111']:.2f}" for i in range(3)))
+r101 = trials[(trials.variant == "T1000_s0") & (trials.concept_class == "101")].iloc[-1]
+glue("t1000_101", f"accuracy {r101.acc:.2f}, {r101.reject_rate:.0%} of its samples rejected")
+glue("t1000_111", ", ".join(f"{summ.loc[f'T1000_s{i}', '111']:.2f}" for i in range(3)))
+for T in (400, 1000):
+    glue(f"snr_{T}", f"{Diffusion(preset('cpu', T=T).diffusion).sqrt_ab[-1].item():.3f}")
+fig, ax = plt.subplots(figsize=(8, 3.6))
+for v, g in trials[trials.concept_class == "111"].groupby("variant", sort=False):
+    ax.plot(g.step, g.acc, marker=".", label=v)
+ax.axhline(0.9, color="k", ls=":", lw=1)
+ax.set(xlabel="step", ylabel="accuracy of 111", title="111 in each CPU trial (dotted: the bar)")
+ax.legend(ncol=1, fontsize=7, frameon=False, bbox_to_anchor=(1, 1), loc="upper left")
+plt.show()
+summ.style.format("{:.2f}", subset=["101", "110", "011", "111", "best 111", "minutes"]).set_caption(
+    "final accuracy with rejection per trial (steps = last evaluation reached)")

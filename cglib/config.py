@@ -68,6 +68,7 @@ class DiffusionConfig:
     target: str = "eps"  # what the network predicts: "eps" (paper, eq. 1) or "v"
     sampler: str = "ddim"  # evaluation sampler: "ddim" (deterministic, few steps) or "ddpm" (ancestral, T steps)
     sample_steps: int = 25  # DDIM steps (ignored by "ddpm")
+    eta: float = 0.0  # DDIM noise: 0 deterministic (Song et al.), 1 as much fresh noise per step as DDPM
     guidance: float = 0.0  # classifier-free guidance weight w (paper: none); needs p_uncond > 0
 
     def __post_init__(self):
@@ -79,6 +80,7 @@ class DiffusionConfig:
         _check("DiffusionConfig", "sampler", self.sampler, self.sampler in ("ddim", "ddpm"), "use 'ddim' or 'ddpm'")
         _check("DiffusionConfig", "sample_steps", self.sample_steps, self.sample_steps <= self.T, f"at most T={self.T}")
         _check("DiffusionConfig", "guidance", self.guidance, self.guidance >= 0, "it must be >= 0")
+        _check("DiffusionConfig", "eta", self.eta, 0 <= self.eta <= 1, "it must be in [0, 1]")
 
 
 @dataclass(frozen=True)

@@ -92,20 +92,26 @@ class Diffusion:
         nonzero = (t > 0).float()[:, None, None, None]
         return mean + nonzero * self._b(self.post_var, t).sqrt() * noise
 
-    def step_ddim(self, x0_hat, eps_hat, t_prev):
-        """One deterministic DDIM step (eta = 0) to time t_prev (B,); t_prev = -1 means x0."""
+    def step_ddim(self, x0_hat, eps_hat, t_prev, t=None, eta: float = 0.0, noise=None):
+        """One DDIM step from time t to t_prev (B,); t_prev = -1 means x0.  ``eta`` = 0 is deterministic;
+        eta = 1 adds as much fresh noise as an ancestral step over the same interval (Song et al. eq. 16)."""
         ab_prev = torch.where(t_prev >= 0, self.alpha_bar[t_prev.clamp(min=0)], torch.ones_like(t_prev, dtype=torch.float))
         ab_prev = ab_prev[:, None, None, None]
-        # x_{t_prev} = sqrt(ab_prev) x0_hat + sqrt(1 - ab_prev) eps_hat (Song et al. eq. 12, sigma = 0)
-        return ab_prev.sqrt() * x0_hat + (1 - ab_prev).sqrt() * eps_hat
+        if eta == 0:
+            # x_{t_prev} = sqrt(ab_prev) x0_hat + sqrt(1 - ab_prev) eps_hat (Song et al. eq. 12, sigma = 0)
+            return ab_prev.sqrt() * x0_hat + (1 - ab_prev).sqrt() * eps_hat
+        ab = self._b(self.alpha_bar, t)
+        sigma = eta * ((1 - ab_prev) / (1 - ab) * (1 - ab / ab_prev)).clamp(min=0).sqrt()
+        return ab_prev.sqrt() * x0_hat + (1 - ab_prev - sigma ** 2).clamp(min=0).sqrt() * eps_hat + sigma * noise
 
     @torch.no_grad()
     def sample(self, model, cond, image_size: int, sampler: str | None = None, steps: int | None = None,
-               guidance: float | None = None, generator=None):
+               guidance: float | None = None, generator=None, eta: float | None = None):
         """Generate images for conditions ``cond`` (B, n).  Returns x0 (B, 3, S, S) in [-1, 1]."""
         sampler = sampler or self.cfg.sampler
         steps = steps or self.cfg.sample_steps
         guidance = self.cfg.guidance if guidance is None else guidance
+        eta = self.cfg.eta if eta is None else eta
         b = cond.shape[0]
         x = torch.randn((b, 3, image_size, image_size), device=self.device, generator=generator)
         if sampler == "ddpm":
@@ -119,7 +125,8 @@ class Diffusion:
             t = torch.full((b,), tt, device=self.device, dtype=torch.long)
             x0, eps = self.predict(model, x, t, cond, guidance)
             t_prev = torch.full((b,), times[i + 1] if i + 1 < len(times) else -1, device=self.device, dtype=torch.long)
-            x = self.step_ddim(x0, eps, t_prev)
+            noise = torch.randn(x.shape, device=self.device, generator=generator) if eta > 0 else None
+            x = self.step_ddim(x0, eps, t_prev, t, eta, noise)
         return x
 
 

@@ -14,7 +14,10 @@ import pandas as pd
 
 from .concepts import class_values, variables
 
-SWEEP_RECORD = Path(__file__).resolve().parents[1] / "benchmarks" / "results" / "recipe_sweep_h100_2026-11-26.json"
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+SWEEP_RECORD = RESULTS / "recipe_sweep_h100_2026-11-26.json"  # benchmarks/sweep_recipes.py on an H100
+SEEDS_RECORD = RESULTS / "seed_sweep_h100_2026-11-26.json"  # the cpu preset over seeds 0-2, on an H100
+TRIALS_RECORD = RESULTS / "cpu_trials_2026-11-26.json"  # benchmarks/cpu_trials.py on this project's 2 CPU cores
 
 
 def first_reach(table: pd.DataFrame, threshold: float = 0.8, measure: str = "acc") -> pd.Series:
@@ -51,9 +54,11 @@ def additive_measured(table: pd.DataFrame) -> pd.Series:
     return table[cols].mean(axis=1)
 
 
-def recorded_sweep() -> pd.DataFrame:
-    """The recipe sweep recorded by ``benchmarks/sweep_recipes.py`` on an H100 (metrics of every variant)."""
-    rec = json.loads(SWEEP_RECORD.read_text())
+def recorded_sweep(path: str | Path = SWEEP_RECORD) -> pd.DataFrame:
+    """A recorded recipe search (``SWEEP_RECORD``: the H100 sweep of ``benchmarks/sweep_recipes.py``;
+    ``TRIALS_RECORD``: the CPU trials of ``benchmarks/cpu_trials.py``): every variant's metrics, one row
+    per evaluation and class, with a ``variant`` column; ``attrs["what"]`` says how it was recorded."""
+    rec = json.loads(Path(path).read_text())
     frames = []
     for r in rec["runs"]:
         if r["metrics"]:
@@ -63,3 +68,16 @@ def recorded_sweep() -> pd.DataFrame:
     out = pd.concat(frames, ignore_index=True)
     out.attrs["what"] = rec["what"]
     return out
+
+
+def trial_summary(sweep: pd.DataFrame, classes=("101", "110", "011", "111")) -> pd.DataFrame:
+    """Per variant of a recorded search: the last step reached, the final accuracy of ``classes``,
+    the best accuracy of the last of them at any evaluation (and its step), and the wall time in minutes."""
+    rows = []
+    for v, g in sweep.groupby("variant", sort=False):
+        last = g[g.step == g.step.max()].set_index("concept_class")
+        far = g[g.concept_class == classes[-1]]
+        best = far.loc[far.acc.idxmax()]
+        rows.append({"variant": v, "steps": int(g.step.max()), **{c: last.loc[c, "acc"] for c in classes},
+                     f"best {classes[-1]}": best.acc, "at step": int(best.step), "minutes": g.wall_s.max() / 60})
+    return pd.DataFrame(rows).set_index("variant")

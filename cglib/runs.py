@@ -40,7 +40,7 @@ def run_root(root: str | Path | None = None) -> Path:
 
 #: Fields added after a cache version was set: left out of the hash while at their default, so adding
 #: an option does not orphan the runs already in the store.
-ADDED_FIELDS = {("model", "p_drop_variable"): 0.0, ("train", "optimizer"): "adam",
+ADDED_FIELDS = {("model", "p_drop_variable"): 0.0, ("diffusion", "eta"): 0.0, ("train", "optimizer"): "adam",
                 ("train", "lr_schedule"): "constant", ("train", "dataset"): "shapes", ("train", "celeba_root"): ""}
 
 

@@ -54,14 +54,14 @@ def probes_for(cfg: ExperimentConfig, root=None):
 @torch.no_grad()
 def generate(model, diffusion: Diffusion, classes: list[str], n: int, image_size: int, seed: int,
              sampler: str | None = None, steps: int | None = None, guidance: float | None = None,
-             chunk: int = 512) -> np.ndarray:
+             chunk: int = 512, eta: float | None = None) -> np.ndarray:
     """``n`` samples of each class, in class order. Returns float images (len(classes) * n, 3, S, S) in [0, 1]."""
     dev = diffusion.device
     cond = torch.tensor([class_values(c) for c in classes for _ in range(n)], device=dev)
     gen = torch.Generator(device=dev).manual_seed(seed)
     outs = []
     for i in range(0, len(cond), chunk):
-        x = diffusion.sample(model, cond[i:i + chunk], image_size, sampler, steps, guidance, generator=gen)
+        x = diffusion.sample(model, cond[i:i + chunk], image_size, sampler, steps, guidance, generator=gen, eta=eta)
         outs.append(((x + 1) / 2).clamp(0, 1).float().cpu().numpy())
     return np.concatenate(outs)
 

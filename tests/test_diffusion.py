@@ -81,3 +81,28 @@ def test_single_steps_by_hand():
     x_t = torch.full((1, 1, 1, 1), 0.3)
     out = d.step_ddpm(x0, torch.tensor([0]), x_t, torch.ones(1, 1, 1, 1))
     assert out.item() == pytest.approx(0.5, abs=1e-6)
+
+
+def test_stochastic_ddim_step_by_hand():
+    d = Diffusion(DiffusionConfig(T=10, sample_steps=4))
+    x0, eps, z = torch.full((1, 1, 1, 1), 0.5), torch.ones(1, 1, 1, 1), torch.full((1, 1, 1, 1), -2.0)
+    t, tp = torch.tensor([7]), torch.tensor([4])
+    ab, abp = d.alpha_bar[7].item(), d.alpha_bar[4].item()
+    sigma = math.sqrt((1 - abp) / (1 - ab) * (1 - ab / abp))  # eta = 1: the DDPM posterior's spread
+    out = d.step_ddim(x0, eps, tp, t, eta=1.0, noise=z)
+    assert out.item() == pytest.approx(math.sqrt(abp) * 0.5 + math.sqrt(1 - abp - sigma ** 2) - 2 * sigma, rel=1e-5)
+    assert d.step_ddim(x0, eps, tp, t, eta=0.0, noise=z).item() == pytest.approx(d.step_ddim(x0, eps, tp).item())
+
+
+def test_eta_changes_samples_but_not_old_run_ids():
+    from cglib.config import preset
+    from cglib.runs import run_id
+    assert run_id(preset("smoke", eta=0.0)) == run_id(preset("smoke"))
+    m = UNet(ModelConfig(width=8))
+    c = torch.zeros(2, 3, dtype=torch.long)
+    d = Diffusion(DiffusionConfig(T=20, sample_steps=5))
+    a = d.sample(m, c, 12, generator=torch.Generator().manual_seed(0))
+    b = d.sample(m, c, 12, generator=torch.Generator().manual_seed(0), eta=1.0)
+    assert a.shape == b.shape and not torch.allclose(a, b)
+    with pytest.raises(ValueError, match="DiffusionConfig.eta"):
+        DiffusionConfig(eta=1.5)
