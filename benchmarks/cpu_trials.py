@@ -59,15 +59,15 @@ def main():
         names, runs = [n for n, _ in found], [r for _, r in found]
     else:
         runs = sweep(cfgs, a.root, device="cpu", workers=a.workers)
-    record = {"what": "benchmarks/cpu_trials.py: variants of the cpu preset trained on 2 CPU cores, two at a "
-                      "time (single-threaded workers); acc = accuracy with rejection, 40 samples per class. " + a.note,
+    record = {"what": "benchmarks/cpu_trials.py: variants of the cpu preset trained on 2 CPU cores; acc = accuracy "
+                      "with rejection, 40 samples per class. " + a.note,
               "date": datetime.date.today().isoformat(), "runs": []}
     print(f"{'trial':16s} {'run':12s} {'steps':>9s} {'011':>5s} {'101':>5s} {'110':>5s} {'111':>5s} {'best 111':>9s} {'min':>5s}")
     for n, r in zip(names, runs):
         m = r.metrics()
         last = max(x["step"] for x in m)
         fin = {x["concept_class"]: x["acc"] for x in m if x["step"] == last}
-        best = max((x["acc"], x["step"]) for x in m if x["concept_class"] == "111")
+        best = max(((x["acc"], x["step"]) for x in m if x["concept_class"] == "111"), key=lambda t: (t[0], -t[1]))
         wall = max(x["wall_s"] for x in m) / 60
         print(f"{n:16s} {r.id:12s} {last:4d}/{r.cfg.train.steps:<4d} {fin['011']:5.2f} {fin['101']:5.2f} {fin['110']:5.2f} {fin['111']:5.2f} "
               f"{best[0]:5.2f}@{best[1]:<4d} {wall:5.1f}")
