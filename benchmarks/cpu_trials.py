@@ -45,6 +45,7 @@ def main():
                     help="train nothing: report what the run store holds (unfinished trials as far as they got)")
     a = ap.parse_args()
     from cglib.config import preset
+    from cglib.emergence import record_frame, trial_summary
     from cglib.runs import Run, run_dir, run_id
     from cglib.sweep import sweep
 
@@ -62,18 +63,15 @@ def main():
     record = {"what": "benchmarks/cpu_trials.py: variants of the cpu preset trained on 2 CPU cores; acc = accuracy "
                       "with rejection, 40 samples per class. " + a.note,
               "date": datetime.date.today().isoformat(), "runs": []}
-    print(f"{'trial':16s} {'run':12s} {'steps':>9s} {'011':>5s} {'101':>5s} {'110':>5s} {'111':>5s} {'best 111':>9s} {'min':>5s}")
     for n, r in zip(names, runs):
         m = r.metrics()
-        last = max(x["step"] for x in m)
-        fin = {x["concept_class"]: x["acc"] for x in m if x["step"] == last}
-        best = max(((x["acc"], x["step"]) for x in m if x["concept_class"] == "111"), key=lambda t: (t[0], -t[1]))
-        wall = max(x["wall_s"] for x in m) / 60
-        print(f"{n:16s} {r.id:12s} {last:4d}/{r.cfg.train.steps:<4d} {fin['011']:5.2f} {fin['101']:5.2f} {fin['110']:5.2f} {fin['111']:5.2f} "
-              f"{best[0]:5.2f}@{best[1]:<4d} {wall:5.1f}")
         record["runs"].append({"name": n, "overrides": TRIALS[n], "run_id": r.id, "finished": r.finished,
-                               "steps": r.cfg.train.steps, "wall_s": max(x["wall_s"] for x in m),
-                               "metrics": m})
+                               "steps": r.cfg.train.steps, "wall_s": max(x["wall_s"] for x in m), "metrics": m})
+    if runs:
+        summary = trial_summary(record_frame(record))
+        summary.insert(1, "of", [r.cfg.train.steps for r in runs])
+        summary.insert(0, "run", [r.id for r in runs])
+        print(summary.to_string(float_format=lambda v: f"{v:.2f}"))
     if a.out:
         Path(a.out).write_text(json.dumps(record))
         print("wrote", a.out)

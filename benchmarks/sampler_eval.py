@@ -42,10 +42,7 @@ def main():
             images = generate(model, diffusion, classes, a.n, run.cfg.train.image_size, a.seed, sampler=sampler,
                               steps=int(steps) if steps else None, eta=eta)
             m = measure(images, 3)
-            acc = {}
-            for i, c in enumerate(classes):
-                sub = type(m)(*(getattr(m, f)[i * a.n:(i + 1) * a.n] for f in m.__dataclass_fields__))
-                acc[c] = measured_scores(sub, c)["acc"]
+            acc = {c: measured_scores(m.part(slice(i * a.n, (i + 1) * a.n)), c)["acc"] for i, c in enumerate(classes)}
             row = {"run": run.id, "sampler": spec, "n": a.n, "acc": acc, "seconds": round(time.perf_counter() - t0, 1)}
             out.append(row)
             print(f"{run.id} {spec:>6s} " + " ".join(f"{c}:{v:.2f}" for c, v in acc.items()) + f"  ({row['seconds']} s)",

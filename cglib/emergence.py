@@ -58,7 +58,11 @@ def recorded_sweep(path: str | Path = SWEEP_RECORD) -> pd.DataFrame:
     """A recorded recipe search (``SWEEP_RECORD``: the H100 sweep of ``benchmarks/sweep_recipes.py``;
     ``TRIALS_RECORD``: the CPU trials of ``benchmarks/cpu_trials.py``): every variant's metrics, one row
     per evaluation and class, with a ``variant`` column; ``attrs["what"]`` says how it was recorded."""
-    rec = json.loads(Path(path).read_text())
+    return record_frame(json.loads(Path(path).read_text()))
+
+
+def record_frame(rec: dict) -> pd.DataFrame:
+    """A search record (``{"what", "runs": [{"name", "metrics"}, ...]}``) as one table with a ``variant`` column."""
     frames = []
     for r in rec["runs"]:
         if r["metrics"]:

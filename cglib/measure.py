@@ -20,6 +20,7 @@ Used in: book/03_diffusion, book/04_emergence and every training run.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,6 +51,10 @@ class Measurement:
     values: np.ndarray  # (B, n_variables) int value indices, -1 where not measured
     radius: np.ndarray  # (B,) half-extent of the object in pixels (nan if none)
     iou: np.ndarray  # (B,) IoU of the best-fitting ideal shape (nan if none)
+
+    def part(self, sl: slice) -> "Measurement":
+        """The measurements of images ``sl`` only (e.g. one class's block of a batch)."""
+        return Measurement(*(getattr(self, f.name)[sl] for f in dataclasses.fields(self)))
 
 
 def measure(images: np.ndarray, n_variables: int = 3) -> Measurement:

@@ -74,9 +74,8 @@ def score(images: np.ndarray, classes: list[str], n: int, probes, train_classes)
     rows = []
     for i, c in enumerate(classes):
         sl = slice(i * n, (i + 1) * n)
-        sub = type(m)(*(getattr(m, f)[sl] for f in m.__dataclass_fields__))
         rows.append({"concept_class": c, "distance": dist[c], "in_train": c in train_classes,
-                     **measured_scores(sub, c), **probe_scores(probes, images[sl], c)})
+                     **measured_scores(m.part(sl), c), **probe_scores(probes, images[sl], c)})
     return rows
 
 

@@ -55,7 +55,7 @@ def test_cache_key_changes_with_config():
 
 
 def test_fields_added_later_keep_old_run_ids_at_their_defaults():
-    # the smoke preset's id from before p_drop_variable, optimizer, lr_schedule, dataset were added
+    # the smoke preset's id from before p_drop_variable, optimizer and eta were added
     assert run_id(preset("smoke")) == "ee3e7e79b103"
     for over in ({"p_drop_variable": 0.2}, {"optimizer": "adamw"}, {"lr_schedule": "cosine"}):
         assert run_id(preset("smoke", **over)) != run_id(preset("smoke"))
