@@ -20,7 +20,8 @@ from cglib.config import preset
 from cglib.emergence import first_reach
 from cglib.render import render
 from cglib.runs import Run
-from cglib.train import build, generate, pick_device, probes_for, score
+from cglib.tasks import probes_for, score
+from cglib.train import build, generate, pick_device
 
 
 def timed(fn, repeat=3):

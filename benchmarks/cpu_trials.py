@@ -16,7 +16,6 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 TRIALS = {  # name -> overrides of preset("cpu"); all were run on 2026-11-26
     "base_s0": {},  # the preset before this search (seeds 1 and 2: benchmarks/results/seed_sweep_h100_*)

@@ -152,8 +152,10 @@ pd.Series(counts, name="images").to_frame().T
 # %% [markdown]
 # ## Probes: judging what a generated image shows (section 3.1, appendix A.5)
 #
-# The paper judges generated images with one **probe** per concept variable, trained on renders of
-# *all* classes so that it is valid on classes the diffusion model never saw. Its probes are linear.
+# The paper judges generated images with one **probe** per concept variable. Its probes are linear
+# and trained on the diffusion model's own training data (sections 3.1 and A.5), which holds no
+# example of the held-out classes. This book's probes are trained on renders of *all* classes, so
+# that they are valid on classes the diffusion model never saw.
 # With location varying, a linear probe on raw pixels cannot read shape well, so this book's default
 # probe is a tiny CNN (two conv layers and an MLP). Both are trained with augmentation (tinted
 # backgrounds, darker shapes, pixel noise) so that they judge imperfect generated samples fairly;

@@ -47,12 +47,13 @@ import pandas as pd
 from cglib import plots
 from cglib.book import glue, resolve_scale
 from cglib.concepts import PRESETS, distances
-from cglib.frequency import CAPABILITY, SCALES, count_sweep
+from cglib.frequency import CAPABILITY, count_sweep
+from cglib.scales import FREQUENCY
 from cglib.sliders import slider
 from cglib.sweep import critical_count, sweep, sweep_table
 
 scale = resolve_scale(scale)
-auto = SCALES[scale]
+auto = FREQUENCY[scale]
 opts = dict(counts=None if counts == "auto" else counts, base_count=None if base_count == "auto" else base_count,
             steps=None if steps == "auto" else steps, seed=seed)
 cfgs = {v: count_sweep(scale, v, **opts) for v in CAPABILITY}

@@ -17,12 +17,27 @@
 # # An adversarial training set, and why fine-tuning does not fix it
 #
 # The minimal training set of chapter 4 has, for every concept variable, a pair of classes that
-# differ in that variable alone. The paper (section 4.1, Fig. 9) removes that structure: it trains
-# on {000, 100, 001, 111} (tuples are (shape, color, size)). Shape change (000 → 100) and size
-# change (000 → 001) can still be learned from neighbours, but blue appears only in `111`, the
-# small blue triangle. The paper finds the model ties "blue" to "small triangle" and draws
-# triangles where blue *circles* are asked (010, 011), and that fine-tuning with more classes does
-# not repair it: the new classes overwrite what was learned.
+# differ in that variable alone. The paper (section 4.1, Fig. 9) removes that structure for one
+# variable, size: "small" appears in the training data only on the small blue triangle. Shape change
+# (000 → 100) and colour change (000 → 010) can still be learned from neighbours; the size
+# capability can only be learned tied to triangle-and-blue. The paper finds the model draws small
+# *triangles* where small *circles* are asked, and that fine-tuning with more classes does not
+# repair it: the new classes overwrite what was learned.
+#
+# **How the paper's classes are translated.** This book writes every tuple as (shape, colour, size).
+# Section 4.1 of the paper writes its tuples as (shape, size, colour): Fig. 9's caption reads "101
+# (triangle, large, blue)", and its failure sentence, "generates small triangles for both 011 and
+# 010, when it should have produced small circles", puts size second. (Its word list for the set,
+# "001, (circle, blue, small)", is the one place that reads otherwise; with the caption, the failure
+# sentence and Fig. 8's "large blue circle, 001" all reading (shape, size, colour), this book takes
+# the word list for the typo.) Translated by meaning:
+#
+# | paper (shape, size, colour) | meaning | this book (shape, colour, size) |
+# |---|---|---|
+# | training set 000, 100, 001, 111 | large red circle, large red triangle, large blue circle, small blue triangle | **000, 100, 010, 111** |
+# | the failure: 010 and 011 drawn as small triangles | small red circle, small blue circle | **001, 011** |
+# | fine-tune 1 adds 101 | large blue triangle | **110** |
+# | fine-tune 2 adds 010 and 011 | small red circle, small blue circle | **001 and 011** |
 #
 # Every run below is cached in the run store; each fine-tune is its own run whose config names its
 # parent run (`train.init_from`) and starts from the parent's weights.
@@ -33,19 +48,21 @@ seed = 0
 base_steps = "auto"  # optimisation steps of the adversarial run; "auto" = the scale default
 ft_steps = "auto"  # optimisation steps of each fine-tune; "auto" = the scale default
 ft_lr = "auto"  # fine-tuning learning rate; "auto" = the training rate, as in the paper
-n_check = 32  # fresh samples per class read by the evaluator for the "what is drawn" tables
+n_check = 64  # fresh samples per class read by the evaluator for the "what is drawn" tables
+executor = "local"  # "local" (this machine) or "ray" (a Ray cluster at $RAY_ADDRESS, or a local Ray)
 device = "auto"  # "auto" picks CUDA when present
 run_root = ""  # run store; empty means $CGLIB_RUNS, else runs/
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
+from IPython.display import display
 
 from cglib import plots
 from cglib.book import glue, resolve_scale
-from cglib.finetune import ADDITIONS, ADVERSARIAL, adversarial_config, finetune_config, parent_of, what_is_drawn
-from cglib.train import train
+from cglib.finetune import (ADDITIONS, ADVERSARIAL, SMALL_CIRCLES, adversarial_config, finetune_config, parent_of,
+                            what_is_drawn)
+from cglib.sweep import sweep
 
 scale = resolve_scale(scale)
 root = run_root or None
@@ -53,41 +70,50 @@ base_cfg = adversarial_config(scale, seed=seed, steps=None if base_steps == "aut
 print(f"scale={scale}, training classes={list(ADVERSARIAL)}, steps={base_cfg.train.steps}, lr={base_cfg.train.lr}")
 
 # %%
-base = train(base_cfg, root, device=device)
+[base] = sweep([base_cfg], root, device=device, executor=executor)
 final = base.final()
 accs = {c: r["acc"] for c, r in final.items()}
 drawn = what_is_drawn(base, n=n_check, device=device)
 glue("base_steps", base_cfg.train.steps)
 glue("base_wall", base.summary().get("wall_s", float("nan")) / 60, ".1f")
-for c in ("010", "011", "110", "101"):
+glue("n_check", n_check)
+for c in ("001", "011", "101", "110"):
     glue(f"tri_{c}", drawn.loc[c, "triangle"], ".0%")
-    glue(f"blue_{c}", drawn.loc[c, "blue"], ".0%")
+    glue(f"small_{c}", drawn.loc[c, "small"], ".0%")
+    glue(f"valid_{c}", drawn.loc[c, "valid"], ".0%")
     glue(f"acc_{c}", accs[c], ".2f")
-tri = drawn.loc[["010", "011"], "triangle"].mean()
-blue = drawn.loc[["010", "011"], "blue"].mean()
-if tri >= 0.5:
-    verdict = "it draws triangles where circles are asked, the failure the paper reports"
-elif blue < 0.5:
-    verdict = ("it does not draw triangles here; it drops the blue instead and draws red circles. Blue stays tied "
-               "to the small triangle, in another way than the paper's picture")
-else:
-    verdict = "it draws blue circles: the adversarial set did not break this run"
-glue("verdict", verdict)
+
+
+def verdict(table) -> str:
+    """What the model draws for the small circles, in words: the paper's failure or another one."""
+    tri, small = table.loc[list(SMALL_CIRCLES), "triangle"].mean(), table.loc[list(SMALL_CIRCLES), "small"].mean()
+    if tri > 0.5 and small > 0.5:
+        return "small triangles where small circles are asked: the paper's failure"
+    if tri > 0.5:
+        return "triangles (mostly not small) where small circles are asked"
+    if small <= 0.5:
+        return "circles, but mostly not small ones: the size capability did not transfer to circles"
+    return "small circles, as asked: the paper's failure does not appear in this run"
+
+
+glue("verdict", verdict(drawn))
 glue("train_min", min(accs[c] for c in ADVERSARIAL), ".2f")
 pd.DataFrame({"accuracy": pd.Series(accs), "distance": pd.Series({c: r["distance"] for c, r in final.items()})}
              ).join(drawn).style.format("{:.2f}").set_caption(
-    f"final accuracy, and what {n_check} fresh samples per class show (fractions of valid samples)")
+    f"final accuracy, and what {n_check} fresh samples per class show (valid: fraction read as one object; "
+    "triangle / blue / small: fractions of the valid ones)")
 
 # %% [markdown]
 # ## Fig. 9(a): the failure
 #
 # After {glue:text}`base_steps` steps ({glue:text}`base_wall` minutes) every training class is at
-# accuracy {glue:text}`train_min` or better. Asked for `010` (a large blue circle) the model draws a
-# triangle in {glue:text}`tri_010` of its valid samples and something blue in {glue:text}`blue_010`;
-# asked for `011` (a small blue circle), triangles in {glue:text}`tri_011` and blue in
-# {glue:text}`blue_011`. Their accuracies are {glue:text}`acc_010` and {glue:text}`acc_011`: {glue:text}`verdict`.
-# For comparison, `110` (a large blue triangle) reaches {glue:text}`acc_110` (blue in
-# {glue:text}`blue_110` of its samples).
+# accuracy {glue:text}`train_min` or better. Asked for `001` (a small red circle) the model draws a
+# triangle in {glue:text}`tri_001` of its valid samples and something small in {glue:text}`small_001`;
+# asked for `011` (a small blue circle), triangles in {glue:text}`tri_011` and small objects in
+# {glue:text}`small_011`. Their accuracies are {glue:text}`acc_001` and {glue:text}`acc_011`.
+# In words: the model draws **{glue:text}`verdict`**. (Fractions are of the {glue:text}`n_check`
+# fresh samples per class that the evaluator could read: `001` {glue:text}`valid_001`, `011`
+# {glue:text}`valid_011`.)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1, 1.2]})
@@ -102,18 +128,18 @@ plt.show()
 # ## Fig. 9(b): fine-tuning with more classes
 #
 # Two fine-tunes start from the model above, each with its training data plus new classes, at the
-# training learning rate: (1) `101` added, (2) `010` and `011` added. Step 0 below is the parent's
+# training learning rate: (1) `110` added (the paper's 101, a large blue triangle), (2) `001` and
+# `011` added (the paper's 010 and 011, the small circles themselves). Step 0 below is the parent's
 # final evaluation.
 
 # %%
 ft_opts = dict(steps=None if ft_steps == "auto" else ft_steps, lr=None if ft_lr == "auto" else ft_lr)
-fts = {}
-for name, added in ADDITIONS.items():
-    cfg = finetune_config(base_cfg, added, scale, **ft_opts)
-    fts[name] = train(cfg, root, device=device)
-    assert parent_of(fts[name], root).id == base.id
-    print(f"{name}: run {fts[name].id}, parent {parent_of(fts[name], root).id}, "
-          f"classes {list(cfg.train.train_classes)}, {cfg.train.steps} steps at lr {cfg.train.lr}")
+ft_cfgs = {name: finetune_config(base_cfg, added, scale, **ft_opts) for name, added in ADDITIONS.items()}
+fts = dict(zip(ft_cfgs, sweep(list(ft_cfgs.values()), root, device=device, executor=executor)))
+for name, run in fts.items():
+    assert parent_of(run, root).id == base.id
+    print(f"{name}: run {run.id}, parent {parent_of(run, root).id}, classes {list(run.cfg.train.train_classes)}, "
+          f"{run.cfg.train.steps} steps at lr {run.cfg.train.lr}")
 
 
 def with_start(run):
@@ -134,47 +160,45 @@ plt.show()
 
 # %% [markdown]
 # What each fine-tune learned and forgot: accuracy before (the parent) and after, per class, and
-# what fresh samples of `010` and `011` show after fine-tuning.
+# what fresh samples of the small circles show after fine-tuning.
 
 # %%
-before = pd.Series(accs, name="before")
-cols = {"before": before}
-after_drawn = {}
-for name, run in fts.items():
-    cols[name] = pd.Series({c: r["acc"] for c, r in run.final().items()})
-    after_drawn[name] = what_is_drawn(run, ["010", "011"], n=n_check, device=device)
-change = pd.DataFrame(cols)
+change = pd.DataFrame({"before": pd.Series(accs),
+                       **{name: pd.Series({c: r["acc"] for c, r in run.final().items()}) for name, run in fts.items()}})
+after = {name: what_is_drawn(run, list(SMALL_CIRCLES), n=n_check, device=device) for name, run in fts.items()}
 for name, added in ADDITIONS.items():
     delta = change[name] - change["before"]
-    learned = [c for c in delta.index if delta[c] >= 0.2]
-    forgot = [c for c in delta.index if delta[c] <= -0.2]
-    glue(f"{name}_learned", ", ".join(learned) or "no class")
-    glue(f"{name}_forgot", ", ".join(forgot) or "no class")
-    glue(f"{name}_tri010", after_drawn[name].loc["010", "triangle"], ".0%")
-    glue(f"{name}_tri011", after_drawn[name].loc["011", "triangle"], ".0%")
-    glue(f"{name}_blue010", after_drawn[name].loc["010", "blue"], ".0%")
+    glue(f"{name}_learned", ", ".join(c for c in delta.index if delta[c] >= 0.2) or "no class")
+    glue(f"{name}_forgot", ", ".join(c for c in delta.index if delta[c] <= -0.2) or "no class")
+    glue(f"{name}_verdict", verdict(after[name]))
+    for c in SMALL_CIRCLES:
+        glue(f"{name}_tri{c}", after[name].loc[c, "triangle"], ".0%")
     for c in added:
         glue(f"{name}_acc{c}", change.loc[c, name], ".2f")
 glue("ft_steps", next(iter(fts.values())).cfg.train.steps)
 display(change.style.format("{:.2f}").background_gradient(cmap="RdYlGn", vmin=0, vmax=1))
-pd.concat(after_drawn, names=["fine-tune"]).style.format("{:.2f}").set_caption("after fine-tuning: what is drawn")
+pd.concat(after, names=["fine-tune"]).style.format("{:.2f}").set_caption("after fine-tuning: what is drawn")
 
 # %% [markdown]
-# After {glue:text}`ft_steps` fine-tuning steps, counting a change of 0.2 or more:
+# After {glue:text}`ft_steps` fine-tuning steps, counting a change of 0.2 or more as learned or
+# forgotten, the paper's claims, one by one, against what these runs did:
 #
-# - **with 101 added**: `101` ends at {glue:text}`add_101_acc101`; accuracy rose for
-#   {glue:text}`add_101_learned` and fell for {glue:text}`add_101_forgot`. Asked for `010` and `011`
-#   the model now draws triangles in {glue:text}`add_101_tri010` and {glue:text}`add_101_tri011` of
-#   valid samples, and `010` is blue in {glue:text}`add_101_blue010` of them.
-# - **with 010 and 011 added**: they end at {glue:text}`add_010_011_acc010` and
-#   {glue:text}`add_010_011_acc011` (now training classes); accuracy rose for
-#   {glue:text}`add_010_011_learned` and fell for {glue:text}`add_010_011_forgot`; triangles for
-#   `010`/`011`: {glue:text}`add_010_011_tri010` / {glue:text}`add_010_011_tri011`.
+# 1. *The model draws small triangles for the small circles (Fig. 9a).* Here it draws
+#    {glue:text}`verdict`.
+# 2. *Adding the large blue triangle (paper 101, here `110`) does not teach the model to alter size
+#    (Fig. 9b, left).* After that fine-tune `110` ends at {glue:text}`add_110_acc110`; asked for the
+#    small circles it draws {glue:text}`add_110_verdict` (triangles: `001` {glue:text}`add_110_tri001`,
+#    `011` {glue:text}`add_110_tri011`). Accuracy rose for {glue:text}`add_110_learned` and fell for
+#    {glue:text}`add_110_forgot`.
+# 3. *Adding the small circles themselves (paper 010 and 011, here `001` and `011`) makes the new
+#    classes overwrite what was learned (Fig. 9b, middle and right).* They end at
+#    {glue:text}`add_001_011_acc001` and {glue:text}`add_001_011_acc011` (now training classes);
+#    accuracy fell for **{glue:text}`add_001_011_forgot`** and rose for
+#    {glue:text}`add_001_011_learned`; the model now draws {glue:text}`add_001_011_verdict`.
 #
-# The paper's reading: fine-tuning teaches the added classes as new memorised points rather than
-# untying the learned "blue = small triangle" shortcut, and what the new data touches overwrites
-# what was there. Compare the lists above with that claim; at this scale the numbers, not the
-# paper's words, are what the page reports.
+# Where a line above says "no class" was forgotten, this run does not show the paper's
+# overwriting; where the small circles come out as small circles, it does not show the paper's
+# failure. The numbers, not the paper's words, are what this page reports.
 
 # %%
 for name, run in fts.items():

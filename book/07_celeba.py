@@ -48,21 +48,23 @@ from IPython.display import HTML, Markdown, display
 
 from cglib import plots
 from cglib.book import glue, resolve_scale
-from cglib.celeba import (SCALES, TRAIN_CLASSES, VARIABLES, celeba_config, describe, load_celeba, load_classifiers,
-                          make_standin, standin_root)
-from cglib.emergence import first_reach
+from cglib.celeba import TRAIN_CLASSES, celeba_config, describe, load_celeba
+from cglib.celeba_classifiers import load_classifiers
+from cglib.celeba_standin import make_standin, standin_root
+from cglib.scales import CELEBA
+from cglib.emergence import REACHED, first_reach
 from cglib.runs import run_root as store_root
 from cglib.train import train
 
 scale = resolve_scale(scale)
-size = SCALES[scale]["image_size"] if image_size == "auto" else int(image_size)
+size = CELEBA[scale]["image_size"] if image_size == "auto" else int(image_size)
 real = bool(celeba_root)
 if real:
     root = celeba_root
     source = "CelebA"
     display(Markdown(f"**Data: CelebA** from `{celeba_root}`."))
 else:
-    n = SCALES[scale]["standin_n"]
+    n = CELEBA[scale]["standin_n"]
     root = make_standin(standin_root(run_root or None, n=n), n=n, seed=0)
     source = "STAND-IN (synthetic faces, not CelebA)"
     display(HTML(
@@ -120,7 +122,8 @@ cfg = celeba_config(scale, root, image_size=size, seed=seed, steps=None if steps
                     max_per_class=max_per_class or None)
 run = train(cfg, run_root or None, device=device)
 tab = run.table()
-reach = first_reach(tab, 0.5)
+reach = first_reach(tab, REACHED)
+glue("reached", REACHED)
 glue("steps", cfg.train.steps); glue("wall_min", run.summary().get("wall_s", float("nan")) / 60, ".1f")
 for d, s in reach.items():
     glue(f"reach_d{d}", "never" if np.isnan(s) else f"step {int(s)}")
@@ -133,7 +136,7 @@ pd.DataFrame({c: {"distance": r["distance"], "accuracy": r["acc"], "gender": r["
 
 # %% [markdown]
 # {glue:text}`steps` steps took {glue:text}`wall_min` minutes. Every class of a distance group first
-# reached accuracy 0.5 at: training classes {glue:text}`reach_d0`, distance 1
+# reached accuracy {glue:text}`reached` at: training classes {glue:text}`reach_d0`, distance 1
 # {glue:text}`reach_d1`, distance 2 {glue:text}`reach_d2` ("never": not within this run).
 #
 # ## Delayed emergence of the under-represented gender (Fig. 10c)

@@ -47,8 +47,10 @@ def fig9(sc):
 
 
 def fig10(sc):  # the stand-in the chapter built (real CelebA runs are listed by their own folder)
-    from cglib.celeba import SCALES, celeba_config, standin_root
-    root = standin_root(n=SCALES[sc]["standin_n"])
+    from cglib.celeba import celeba_config
+    from cglib.celeba_standin import standin_root
+    from cglib.scales import CELEBA
+    root = standin_root(n=CELEBA[sc]["standin_n"])
     return [celeba_config(sc, root)] if (root / "list_attr_celeba.txt").exists() else []
 
 

@@ -1,4 +1,4 @@
-"""CelebA as a concept graph: a loader for the official files, attribute classifiers, and a stand-in.
+"""CelebA as a concept graph: the reader for the official files, the decoded-array cache, the Fig. 10 config.
 
 Paper: section 4.2, Fig. 10.  Three concept variables, in this order: gender (``Male``), smiling
 (``Smiling``) and hair colour (``Black_Hair`` = 0, ``Blond_Hair`` = 1; images with neither or both
@@ -15,12 +15,10 @@ and the layout other tools use, the same files under ``<root>/celeba/``.  It cen
 resizes, and caches the decoded arrays on disk (decoding 200k JPEGs takes minutes; a progress bar
 shows it).  Nothing is ever downloaded.
 
-No real CelebA is on this machine, so ``make_standin`` writes a folder in exactly this format whose
-images are drawn cartoon faces (hair colour, a smile, a male face with a short haircut and a jaw
-shadow) and whose attribute frequencies follow CelebA's (fewer men than women, few blond men).
-Every figure made from it must say it comes from the stand-in.
+The attribute classifiers that judge samples are in ``celeba_classifiers.py``; a stand-in folder in
+exactly this format (drawn cartoon faces, for machines without CelebA) is made by ``celeba_standin.py``.
 
-Used in: book/07_celeba, and ``train.py`` when ``train.dataset == "celeba"``.
+Used in: book/07_celeba, and the CelebA task (``tasks.py``) when ``train.dataset == "celeba"``.
 """
 from __future__ import annotations
 
@@ -32,7 +30,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .concepts import class_values
+from .concepts import all_classes, class_values
+from .config import check_scale, preset, with_steps
+from .runs import write_atomic
+from .scales import CELEBA
 
 #: The official 40 attribute names, in the order of ``list_attr_celeba.txt``.
 ATTRIBUTE_NAMES = (
@@ -145,7 +146,6 @@ class CelebA:
     root: str
 
     def counts(self) -> dict[str, int]:
-        from .concepts import all_classes
         return {c: int((self.classes == c).sum()) for c in all_classes(3)}
 
     def values(self) -> np.ndarray:
@@ -155,7 +155,7 @@ class CelebA:
         return self.images.astype(np.float32) / 255.0
 
 
-def _cache_key(base: Path, files: dict[str, Path], **settings) -> str:
+def cache_key(base: Path, files: dict[str, Path], **settings) -> str:
     """A short hash of the folder, the size and time of the annotation ``files``, and ``settings``."""
     stamp = {name: [f.stat().st_size, f.stat().st_mtime_ns] for name, f in files.items()}
     key = json.dumps({"root": str(base.resolve()), **settings, **stamp, "v": CACHE_VERSION}, sort_keys=True)
@@ -184,7 +184,7 @@ def load_celeba(root, image_size: int = 32, split: str = "train", crop: int = 14
         raise ValueError(f"image_size={image_size!r} is not allowed; it must be an integer >= 8")
     base = find_root(root)
     attr, part = base / "list_attr_celeba.txt", base / "list_eval_partition.txt"
-    key = _cache_key(base, {"attr": attr, "part": part}, size=image_size, crop=crop, split=split)
+    key = cache_key(base, {"attr": attr, "part": part}, size=image_size, crop=crop, split=split)
     cache = Path(cache_dir or base / ".cglib-cache") / f"celeba-{key}.npz"
     if cache.exists():
         with np.load(cache, allow_pickle=False) as z:
@@ -207,7 +207,6 @@ def load_celeba(root, image_size: int = 32, split: str = "train", crop: int = 14
             raise FileNotFoundError(f"image {p} is listed in {attr.name} but missing; {LAYOUT}")
         images[j] = _decode(p, image_size, crop)
     out = CelebA(images, cls[keep], np.array([files[i] for i in keep]), str(base))
-    from .runs import write_atomic
     buf = io.BytesIO()
     np.savez(buf, images=out.images, classes=out.classes.astype(str), files=out.files)
     write_atomic(cache, buf.getvalue())
@@ -229,198 +228,8 @@ def select(data: CelebA, counts: dict[str, int], seed: int = 0) -> tuple[np.ndar
     return data.images[idx].astype(np.float32) / 255.0, vals
 
 
-# ---------------------------------------------------------------- the attribute classifiers
-
-
-def _cnn(size: int):
-    from torch import nn
-    return nn.Sequential(  # the paper's "3-layer CNN" per attribute
-        nn.Conv2d(3, 32, 3, stride=2, padding=1), nn.ReLU(),
-        nn.Conv2d(32, 64, 3, stride=2, padding=1), nn.ReLU(),
-        nn.Conv2d(64, 64, 3, stride=2, padding=1), nn.ReLU(),
-        nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 2))
-
-
-class Classifiers:
-    """One 3-layer CNN per concept variable, trained on real images of all classes (section 4.2)."""
-
-    def __init__(self, nets, report: dict):
-        self.nets, self.report = nets, report
-
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """Predicted value index per variable: (N, 3)."""
-        import torch
-        x = torch.as_tensor(np.asarray(images, np.float32))
-        with torch.no_grad():
-            return np.stack([net(x).argmax(1).numpy() for net in self.nets], 1)
-
-    def scores(self, images: np.ndarray, target: str) -> dict[str, float]:
-        """Accuracy of images meant to show ``target``: ``acc`` (product over variables, eq. 2) and per variable."""
-        hit = self.predict(images) == np.array(class_values(target))[None]
-        out = {"acc": float(hit.all(1).mean())}
-        for j, (v, _) in enumerate(VARIABLES):
-            out[f"acc_{v}"] = float(hit[:, j].mean())
-        out["acc_additive"] = float(hit.mean())
-        return out
-
-
-def train_classifiers(train: CelebA, valid: CelebA, steps: int = 400, batch: int = 128, seed: int = 0,
-                      progress: bool = False) -> Classifiers:
-    """Train the three classifiers on ``train`` (all classes, class-balanced batches) and report
-    their accuracy on ``valid``."""
-    import torch
-    torch.manual_seed(seed)
-    size = train.images.shape[-1]
-    x = torch.as_tensor(train.float_images())
-    y = torch.as_tensor(train.values())
-    rng = np.random.default_rng(seed)
-    present = [c for c, k in train.counts().items() if k]
-    by_class = {c: np.flatnonzero(train.classes == c) for c in present}
-    nets = [_cnn(size) for _ in VARIABLES]
-    opts = [torch.optim.Adam(n.parameters(), lr=2e-3) for n in nets]
-    from .book import progress_bar
-    for _ in progress_bar(range(steps), desc="CelebA attribute classifiers", disable=not progress):
-        cls = rng.choice(present, size=batch)  # balanced over classes, so rare classes are learned too
-        idx = torch.as_tensor(np.array([rng.choice(by_class[c]) for c in cls]))
-        xb = x[idx]
-        if rng.random() < 0.5:
-            xb = xb.flip(3)
-        for j, (net, opt) in enumerate(zip(nets, opts)):
-            loss = torch.nn.functional.cross_entropy(net(xb), y[idx, j])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-    clf = Classifiers([n.eval() for n in nets], {})
-    pred = clf.predict(valid.float_images())
-    truth = valid.values()
-    clf.report = {v: float((pred[:, j] == truth[:, j]).mean()) for j, (v, _) in enumerate(VARIABLES)}
-    return clf
-
-
-def load_classifiers(root, image_size: int, cache_dir, steps: int = 400, seed: int = 0,
-                     progress: bool = True) -> Classifiers:
-    """The classifiers for this CelebA folder and image size, trained once and cached in ``cache_dir``."""
-    import torch
-    base = find_root(root)
-    key = _cache_key(base, {"attr": base / "list_attr_celeba.txt"}, size=image_size, steps=steps, seed=seed)
-    path = Path(cache_dir) / f"celeba-classifiers-{key}.pt"
-    nets = [_cnn(image_size) for _ in VARIABLES]
-    if path.exists():
-        ck = torch.load(path, weights_only=False)
-        for n, sd in zip(nets, ck["nets"]):
-            n.load_state_dict(sd)
-        return Classifiers([n.eval() for n in nets], ck["report"])
-    train = load_celeba(root, image_size, "train", progress=progress)
-    valid = load_celeba(root, image_size, "valid", progress=progress)
-    clf = train_classifiers(train, valid, steps=steps, seed=seed, progress=progress)
-    from .runs import save_torch_atomic
-    save_torch_atomic({"nets": [n.state_dict() for n in clf.nets], "report": clf.report}, path)
-    return clf
-
-
-# ---------------------------------------------------------------- the stand-in
-
-
-#: Joint frequencies used by the stand-in, following CelebA's marginals: about 42% male, 48% smiling;
-#: among black- or blond-haired images blond is common for women and rare for men.
-STANDIN_P = {"male": 0.42, "smiling": 0.48, "blond_if_female": 0.55, "blond_if_male": 0.08, "other_hair": 0.10}
-
-
-def _face(rng, male: bool, smiling: bool, blond: bool, hair: str | None = None):
-    """One 178 x 218 cartoon face as a PIL image."""
-    from PIL import Image, ImageDraw
-    w, h = 178, 218
-    bg = tuple(int(v) for v in rng.integers(60, 200, 3))
-    im = Image.new("RGB", (w, h), bg)
-    d = ImageDraw.Draw(im)
-    cx, cy = w / 2 + rng.normal(0, 4), h / 2 + 8 + rng.normal(0, 4)
-    fw, fh = rng.uniform(36, 44), rng.uniform(48, 56)
-    skin = tuple(int(v) for v in np.clip(np.array([225, 190, 160]) * rng.uniform(0.7, 1.05) + rng.normal(0, 6, 3), 0, 255))
-    colour = hair or ("blond" if blond else "black")
-    hc = {"black": (25, 20, 20), "blond": (235, 200, 90), "brown": (120, 70, 35)}[colour]
-    hc = tuple(int(np.clip(v + rng.normal(0, 10), 0, 255)) for v in hc)
-    if male:  # short hair on top
-        d.ellipse([cx - fw - 4, cy - fh - 12, cx + fw + 4, cy - fh * 0.1], fill=hc)
-    else:  # long hair behind the face, down to the shoulders
-        d.rounded_rectangle([cx - fw - 16, cy - fh - 14, cx + fw + 16, cy + fh + 40], radius=30, fill=hc)
-    d.ellipse([cx - fw, cy - fh, cx + fw, cy + fh], fill=skin)
-    if male:  # a jaw shadow and thicker brows
-        shade = tuple(int(v * 0.78) for v in skin)
-        d.chord([cx - fw, cy - fh * 0.2, cx + fw, cy + fh], 20, 160, fill=shade)
-    ey = cy - fh * 0.2
-    for sx in (-1, 1):
-        ex = cx + sx * fw * 0.42
-        d.ellipse([ex - 5, ey - 4, ex + 5, ey + 4], fill=(250, 250, 250))
-        d.ellipse([ex - 2.5, ey - 2.5, ex + 2.5, ey + 2.5], fill=(40, 30, 30))
-        d.line([ex - 8, ey - 10, ex + 8, ey - 10], fill=(40, 30, 25), width=4 if male else 2)
-    my = cy + fh * 0.45
-    lips = (150, 40, 50) if not male else (120, 60, 60)
-    if smiling:  # an open smile: a wide arc with teeth
-        d.chord([cx - 18, my - 14, cx + 18, my + 12], 0, 180, fill=(250, 250, 245), outline=lips, width=3)
-    else:
-        d.line([cx - 11, my, cx + 11, my], fill=lips, width=4)
-    arr = np.asarray(im, dtype=np.float32) + rng.normal(0, 6, (h, w, 3))
-    return Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
-
-
-def make_standin(root, n: int = 2000, seed: int = 0, p: dict | None = None, quality: int = 90) -> Path:
-    """Write a stand-in CelebA folder at ``root`` in the official format (JPEGs, attribute and partition
-    files); return ``root``.  80% train, 10% valid, 10% test, as CelebA's split roughly is.  Does nothing
-    if a complete stand-in with the same settings is already there."""
-    if not isinstance(n, int) or n < 16:
-        raise ValueError(f"n={n!r} is not allowed; a stand-in needs at least 16 images")
-    p = {**STANDIN_P, **(p or {})}
-    root = Path(root)
-    stamp = root / ".standin.json"
-    settings = {"n": n, "seed": seed, "p": p, "quality": quality}
-    if stamp.exists() and json.loads(stamp.read_text()) == settings:
-        return root
-    rng = np.random.default_rng(seed)
-    imgdir = root / "img_align_celeba"
-    imgdir.mkdir(parents=True, exist_ok=True)
-    col = {name: i for i, name in enumerate(ATTRIBUTE_NAMES)}
-    rows, parts = [], []
-    for i in range(n):
-        name = f"{i + 1:06d}.jpg"
-        male = rng.random() < p["male"]
-        smiling = rng.random() < p["smiling"]
-        blond = rng.random() < (p["blond_if_male"] if male else p["blond_if_female"])
-        other = rng.random() < p["other_hair"]  # brown hair: neither black nor blond, left out by the loader
-        vals = np.where(rng.random(40) < 0.3, 1, -1)
-        vals[col["Male"]], vals[col["Smiling"]] = (1 if male else -1), (1 if smiling else -1)
-        vals[col["Black_Hair"]] = -1 if (blond or other) else 1
-        vals[col["Blond_Hair"]] = 1 if (blond and not other) else -1
-        vals[col["Brown_Hair"]] = 1 if other else -1
-        _face(rng, male, smiling, blond, "brown" if other else None).save(imgdir / name, quality=quality)
-        rows.append(name + " " + " ".join(f"{v:2d}" for v in vals))
-        parts.append(f"{name} {0 if i < 0.8 * n else (1 if i < 0.9 * n else 2)}")
-    from .runs import write_atomic
-    header = f"{n}\n" + " ".join(ATTRIBUTE_NAMES) + " \n"
-    write_atomic(root / "list_attr_celeba.txt", (header + "\n".join(rows) + "\n").encode())
-    write_atomic(root / "list_eval_partition.txt", ("\n".join(parts) + "\n").encode())
-    write_atomic(stamp, json.dumps(settings).encode())
-    return root
-
-
-def standin_root(run_root_dir=None, n: int = 2000, seed: int = 0) -> Path:
-    """Where the stand-in lives inside the run store."""
-    from .runs import run_root
-    return run_root(run_root_dir) / f"celeba-standin-n{n}-s{seed}"
-
-
-__all__ = ["ATTRIBUTE_NAMES", "VARIABLES", "CelebA", "Classifiers", "concept_classes", "describe", "find_root",
-           "load_celeba", "load_classifiers", "make_standin", "read_attributes", "read_partition", "select",
-           "standin_root", "train_classifiers"]
-
-
 # ---------------------------------------------------------------- experiment configs (Fig. 10)
 
-#: Per scale: image side, stand-in size, steps, and preset overrides.
-SCALES = {
-    "smoke": dict(image_size=16, standin_n=160, steps=8, overrides={}),
-    "cpu": dict(image_size=32, standin_n=3000, steps=960, overrides=dict(eval_every=120, n_eval=24)),
-    "paper": dict(image_size=64, standin_n=3000, steps=20000, overrides=dict(eval_every=500)),
-}
 #: The training classes: 000 (female, not smiling, black hair) and its three neighbours, as for shapes.
 TRAIN_CLASSES = ("000", "100", "010", "001")
 
@@ -429,9 +238,7 @@ def celeba_config(scale: str, root, image_size: int | None = None, seed: int = 0
                   max_per_class: int | None = None, **overrides):
     """The Fig. 10 run: the minimal set of CelebA classes with the counts the data has (each capped at
     ``max_per_class``), trained for ``steps`` steps."""
-    from .config import check_scale, preset
-    from .sweep import with_steps
-    d = SCALES[check_scale(scale)]
+    d = CELEBA[check_scale(scale)]
     size = image_size or d["image_size"]
     data = load_celeba(root, size, "train")
     have = data.counts()

@@ -123,7 +123,7 @@ def concept_graph(n_variables: int = 3) -> ConceptGraph:
 #: The paper's training sets.  Keys are the names chapters accept.
 PRESETS: dict[str, tuple[str, ...]] = {
     "minimal": ("000", "100", "010", "001"),  # section 3.1: 000 and its three neighbours
-    "adversarial": ("000", "100", "001", "111"),  # section 4.1, Fig. 9
+    "adversarial": ("000", "100", "010", "111"),  # section 4.1, Fig. 9 (paper's (shape, size, colour) order translated)
     "minimal4": ("0000", "1000", "0100", "0010", "0001"),  # Fig. 16, background added
 }
 

@@ -22,13 +22,31 @@ from dataclasses import dataclass, field
 
 from .concepts import PRESETS, check_class, check_train_set
 from .data import check_counts, counts_for
+from .render import RenderConfig
+from .scales import EXPERIMENT, SCALES
 
-SCALES = ("smoke", "cpu", "paper")
+COND_MODES = ("film", "up", "multiply")
+COND_EMBEDS = ("per_variable", "mlp", "per_variable_mlp")
 
 
 def _check(cls: str, name: str, value, ok: bool, allowed: str):
     if not ok:
         raise ValueError(f"{cls}.{name}={value!r} is not allowed; {allowed}")
+
+
+def _check_types(obj):
+    """Every field whose default is a bool, a number or a string must hold one (before any range check,
+    so that ``lr="fast"`` is named, not met with a comparison's TypeError)."""
+    cls = type(obj).__name__
+    for f in dataclasses.fields(obj):
+        v, d = getattr(obj, f.name), f.default
+        if isinstance(d, bool):
+            _check(cls, f.name, v, isinstance(v, bool), "use True or False")
+        elif isinstance(d, numbers.Real):
+            _check(cls, f.name, v, isinstance(v, numbers.Real) and not isinstance(v, bool),
+                   f"it must be a number (default: {d!r})")
+        elif isinstance(d, str):
+            _check(cls, f.name, v, isinstance(v, str), f"it must be a string (default: {d!r})")
 
 
 def _pos_int(cls, name, value):
@@ -41,18 +59,26 @@ class ModelConfig:
     """The conditional U-Net (appendix A.3, Fig. 12)."""
 
     width: int = 32  # channels of the first stage; later stages use 2x (paper searched 64-512)
-    cond: str = "film"  # where the condition enters: "up" (paper: up-sampling stages) or "film" (every block)
-    cond_embed: str = "per_variable"  # "per_variable" (one embedding per variable, summed) or "mlp" (one-hot -> MLP)
+    cond: str = "film"  # where the condition enters: "film" (every block), "up" (mid and up blocks) or
+    #                     "multiply" (the official code: cemb * h + temb before each up stage); see unet.py
+    cond_embed: str = "per_variable"  # "per_variable" (a vector per value, summed), "mlp" (one-hot -> one MLP)
+    #                                   or "per_variable_mlp" (the official EmbedFC: an MLP per variable, summed)
+    cond_frozen: bool = False  # keep the condition networks at their random init (as the published code ran)
+    cond_values: str = "nominal"  # training condition: "nominal" (the class's values) or "drawn" (each image's
+    #                               own colour and size as continuous value coordinates; render.value_coordinates)
     attention: bool = True  # global self-attention at the lowest resolution
     p_uncond: float = 0.0  # probability of training with the null condition (classifier-free guidance)
     p_drop_variable: float = 0.0  # probability of dropping each concept variable alone (its null value) in training
 
     def __post_init__(self):
+        _check_types(self)
         _pos_int("ModelConfig", "width", self.width)
         _check("ModelConfig", "width", self.width, self.width % 8 == 0, "it must be a multiple of 8 (GroupNorm)")
-        _check("ModelConfig", "cond", self.cond, self.cond in ("up", "film"), "use 'up' or 'film'")
-        _check("ModelConfig", "cond_embed", self.cond_embed, self.cond_embed in ("per_variable", "mlp"),
-               "use 'per_variable' or 'mlp'")
+        _check("ModelConfig", "cond", self.cond, self.cond in COND_MODES, f"use one of {', '.join(COND_MODES)}")
+        _check("ModelConfig", "cond_embed", self.cond_embed, self.cond_embed in COND_EMBEDS,
+               f"use one of {', '.join(COND_EMBEDS)}")
+        _check("ModelConfig", "cond_values", self.cond_values, self.cond_values in ("nominal", "drawn"),
+               "use 'nominal' or 'drawn'")
         _check("ModelConfig", "p_uncond", self.p_uncond, 0 <= self.p_uncond < 1, "it must be in [0, 1)")
         _check("ModelConfig", "p_drop_variable", self.p_drop_variable, 0 <= self.p_drop_variable < 1,
                "it must be in [0, 1)")
@@ -72,6 +98,7 @@ class DiffusionConfig:
     guidance: float = 0.0  # classifier-free guidance weight w (paper: none); needs p_uncond > 0
 
     def __post_init__(self):
+        _check_types(self)
         _pos_int("DiffusionConfig", "T", self.T)
         _pos_int("DiffusionConfig", "sample_steps", self.sample_steps)
         _check("DiffusionConfig", "beta_end", self.beta_end, 0 < self.beta_start < self.beta_end < 1,
@@ -103,11 +130,16 @@ class TrainConfig:
     probe_kind: str = "cnn"  # probes that judge samples: "cnn" or "linear"
     seed: int = 0  # seeds data, initialisation, batches and evaluation noise
     init_from: str = ""  # run id of a parent run to fine-tune from ("" = from scratch)
-    lr_schedule: str = "constant"  # "constant" or "cosine" (decays lr to 0 over the run)
+    lr_schedule: str = "constant"  # "constant", "cosine" or "linear" (the official code: lr decays to 0)
     dataset: str = "shapes"  # "shapes" (the synthetic task) or "celeba" (section 4.2; counts must be given)
     celeba_root: str = ""  # folder with the official CelebA files (or a stand-in), for dataset="celeba"
+    size_large: tuple = RenderConfig.large  # radius range of "large" objects, fraction of the side (render.py)
+    size_small: tuple = RenderConfig.small  # radius range of "small" objects: the size concept signal
+    n_eval_final: int = 0  # samples per class at the last evaluation (0: n_eval); a verdict needs >= 200
+    overprompt: tuple = ()  # prompt strengths > 1 at which the furthest class is also judged (hidden capabilities)
 
     def __post_init__(self):
+        _check_types(self)
         object.__setattr__(self, "train_classes", check_train_set(self.train_classes))
         n = len(self.train_classes[0])
         if self.counts:
@@ -125,8 +157,19 @@ class TrainConfig:
         _check("TrainConfig", "ema", self.ema, 0 <= self.ema < 1, "it must be in [0, 1)")
         _check("TrainConfig", "optimizer", self.optimizer, self.optimizer in ("adam", "adamw"), "use 'adam' or 'adamw'")
         _check("TrainConfig", "weight_decay", self.weight_decay, self.weight_decay >= 0, "it must be >= 0")
-        _check("TrainConfig", "lr_schedule", self.lr_schedule, self.lr_schedule in ("constant", "cosine"),
-               "use 'constant' or 'cosine'")
+        _check("TrainConfig", "lr_schedule", self.lr_schedule, self.lr_schedule in ("constant", "cosine", "linear"),
+               "use 'constant', 'cosine' or 'linear'")
+        try:
+            self.render_config()  # the size ranges are checked where they are defined
+        except ValueError as e:
+            raise ValueError(f"TrainConfig size_large={self.size_large!r}, size_small={self.size_small!r}: {e}") from None
+        _check("TrainConfig", "n_eval_final", self.n_eval_final, isinstance(self.n_eval_final, numbers.Integral)
+               and not isinstance(self.n_eval_final, bool) and self.n_eval_final >= 0,
+               "it must be an integer >= 0 (0: the same as n_eval)")
+        over = tuple(self.overprompt)
+        _check("TrainConfig", "overprompt", self.overprompt, all(isinstance(k, numbers.Real) and
+               not isinstance(k, bool) and k > 1 for k in over), "give prompt strengths > 1, e.g. (1.5, 2.0)")
+        object.__setattr__(self, "overprompt", tuple(float(k) for k in over))
         _check("TrainConfig", "dataset", self.dataset, self.dataset in ("shapes", "celeba"), "use 'shapes' or 'celeba'")
         if self.dataset == "celeba":
             _check("TrainConfig", "celeba_root", self.celeba_root, bool(self.celeba_root),
@@ -138,6 +181,10 @@ class TrainConfig:
     @property
     def n_variables(self) -> int:
         return len(self.train_classes[0])
+
+    def render_config(self) -> RenderConfig:
+        """How this run's training images are drawn (and where the evaluator splits sizes)."""
+        return RenderConfig(image_size=self.image_size, large=tuple(self.size_large), small=tuple(self.size_small))
 
     def class_counts(self) -> dict[str, int]:
         """The per-class counts of the training set (explicit counts, or n_train split evenly)."""
@@ -170,6 +217,9 @@ class ExperimentConfig:
         t = dict(d["train"])
         t["train_classes"] = tuple(t["train_classes"])
         t["counts"] = tuple(tuple(x) for x in t.get("counts", ()))
+        for name in ("size_large", "size_small", "overprompt"):
+            if name in t:
+                t[name] = tuple(t[name])
         return cls(ModelConfig(**d["model"]), DiffusionConfig(**d["diffusion"]), TrainConfig(**t))
 
     def replace(self, **kw) -> "ExperimentConfig":
@@ -193,19 +243,7 @@ def all_fields() -> list[str]:
             for f in dataclasses.fields(c)]
 
 
-# ---------------------------------------------------------------- scale presets
-
-_PRESETS = {
-    # seconds: for tests and CI
-    "smoke": dict(width=8, attention=False, T=50, sample_steps=5, n_train=256, epochs=1.0, batch=32,
-                  eval_every=4, n_eval=4, grid_k=4, ema=0.9),
-    # minutes on 2 CPU cores: the book's default (see README "The cpu recipe")
-    "cpu": dict(width=32, cond="film", cond_embed="mlp", attention=False, T=400, target="v", sample_steps=20,
-                n_train=5000, epochs=50.0, batch=128, lr=2e-3, eval_every=160, n_eval=40, ema=0.995),
-    # appendix A for a GPU: 5000 samples, 100 epochs at batch 64, 50 samples per class every epoch
-    "paper": dict(width=64, cond="up", attention=True, T=400, target="eps", sample_steps=50, n_train=5000,
-                  epochs=100.0, batch=64, lr=1e-3, eval_every=79, n_eval=50, ema=0.999),
-}
+# ---------------------------------------------------------------- scale presets and step budgets
 
 
 def check_scale(scale: str) -> str:
@@ -215,5 +253,15 @@ def check_scale(scale: str) -> str:
 
 
 def preset(scale: str = "cpu", **overrides) -> ExperimentConfig:
-    """The experiment config of a scale preset, with fields overridden (``preset("cpu", seed=1)``)."""
-    return ExperimentConfig().replace(**{**_PRESETS[check_scale(scale)], **overrides})
+    """The experiment config of a scale preset (``scales.EXPERIMENT``), with fields overridden
+    (``preset("cpu", seed=1)``)."""
+    return ExperimentConfig().replace(**{**EXPERIMENT[check_scale(scale)], **overrides})
+
+
+def with_steps(cfg: ExperimentConfig, steps: int) -> ExperimentConfig:
+    """The config with ``epochs`` set so that training takes exactly ``steps`` optimisation steps,
+    whatever the training-set size (so the points of a count sweep get the same optimisation budget)."""
+    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps <= 0:
+        raise ValueError(f"steps={steps!r} is not allowed; it must be a positive integer")
+    n = sum(cfg.train.class_counts().values())
+    return cfg.replace(epochs=int(steps) * cfg.train.batch / n)

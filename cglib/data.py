@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .concepts import check_class, class_values
-from .render import RenderConfig, render
+from .render import RenderConfig, draw, sample_params, value_coordinates
 
 
 def check_counts(counts: dict) -> dict[str, int]:
@@ -58,6 +58,7 @@ class ConceptDataset:
     images: np.ndarray  # (N, 3, S, S) float32 in [0, 1]
     values: np.ndarray  # (N, n_variables) int value indices
     classes: tuple[str, ...]  # the classes with a positive count, in the order given
+    coords: np.ndarray | None = None  # (N, n_variables) float value coordinates of what was drawn (render.py)
 
     def __len__(self):
         return len(self.images)
@@ -70,6 +71,8 @@ def make_dataset(counts: dict, seed: int = 0, render_cfg: RenderConfig = RenderC
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(labels))
     labels = [labels[i] for i in order]
-    images = render(labels, rng, render_cfg)
     values = np.array([class_values(c) for c in labels], dtype=np.int64)
-    return ConceptDataset(images, values, tuple(c for c, k in counts.items() if k > 0))
+    params = sample_params(values, rng, render_cfg)  # the same draws as render(labels, rng, render_cfg)
+    images = draw(**params, size=render_cfg.image_size)
+    return ConceptDataset(images, values, tuple(c for c, k in counts.items() if k > 0),
+                          value_coordinates(params, render_cfg))

@@ -16,7 +16,6 @@ import torch
 import torch.nn.functional as F
 
 from .config import DiffusionConfig
-from .unet import N_VALUES
 
 
 def linear_betas(T: int, beta_start: float = 1e-4, beta_end: float = 0.02) -> torch.Tensor:
@@ -69,8 +68,8 @@ class Diffusion:
     def predict(self, model, x_t, t, cond, guidance: float = 0.0):
         """(x0_hat clipped to [-1, 1], eps_hat) at integer time t (B,), with classifier-free guidance w."""
         if guidance > 0:
-            both = model(torch.cat([x_t, x_t]), torch.cat([t, t]).float() / self.T,
-                         torch.cat([cond, torch.full_like(cond, N_VALUES)]))
+            null = torch.full_like(cond, float("nan"))  # every concept variable dropped (unet.py)
+            both = model(torch.cat([x_t, x_t]), torch.cat([t, t]).float() / self.T, torch.cat([cond, null]))
             out_c, out_u = both.chunk(2)
             out = (1 + guidance) * out_c - guidance * out_u
         else:
@@ -107,7 +106,8 @@ class Diffusion:
     @torch.no_grad()
     def sample(self, model, cond, image_size: int, sampler: str | None = None, steps: int | None = None,
                guidance: float | None = None, generator=None, eta: float | None = None):
-        """Generate images for conditions ``cond`` (B, n).  Returns x0 (B, 3, S, S) in [-1, 1]."""
+        """Generate images for conditions ``cond`` (B, n) (value coordinates, unet.py).  Returns x0 (B, 3, S, S)
+        in [-1, 1]."""
         sampler = sampler or self.cfg.sampler
         steps = steps or self.cfg.sample_steps
         guidance = self.cfg.guidance if guidance is None else guidance

@@ -1,5 +1,5 @@
 """Reading emergence off a run's metrics: when each distance group first reaches an accuracy, where
-each class's samples sit in probe space, and the recorded recipe sweep.
+each class's samples sit in concept space, and recorded searches read from a file the caller names.
 
 Paper: section 4, Figs. 5 and 6.
 Used in: book/04_emergence.
@@ -14,15 +14,25 @@ import pandas as pd
 
 from .concepts import class_values, variables
 
-RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
-SWEEP_RECORD = RESULTS / "recipe_sweep_h100_2026-11-26.json"  # benchmarks/sweep_recipes.py on an H100
-SEEDS_RECORD = RESULTS / "seed_sweep_h100_2026-11-26.json"  # the cpu preset over seeds 0-2, on an H100
-TRIALS_RECORD = RESULTS / "cpu_trials_2026-11-26.json"  # benchmarks/cpu_trials.py on this project's 2 CPU cores
+
+#: A class counts as generated ("reached") when its accuracy is at least this (chapters 4, 5 and 7 use it).
+REACHED = 0.8
 
 
-def first_reach(table: pd.DataFrame, threshold: float = 0.8, measure: str = "acc") -> pd.Series:
+def first_reach(table: pd.DataFrame, threshold: float = REACHED, measure: str = "acc", per_seed: bool = False):
     """Per concept distance: the first step at which *every* class of that distance reached ``threshold``
-    (averaged over seeds if a ``seed`` column is present); NaN if never."""
+    (averaged over seeds if a ``seed`` column is present); NaN if never.
+
+    With ``per_seed`` a DataFrame: one row per seed, one column per distance, and ``in order`` (every
+    distance reached, each no earlier than the one before: Fig. 5's order)."""
+    if per_seed:
+        rows = {s: first_reach(g, threshold, measure) for s, g in table.groupby("seed")}
+        out = pd.DataFrame(rows).T
+        out.columns = [f"distance {d}" for d in out.columns]
+        steps = out.to_numpy(float)
+        out["in order"] = [bool(np.all(~np.isnan(r)) and np.all(np.diff(r) >= 0)) for r in steps]
+        out.index.name = "seed"
+        return out
     mean = table.groupby(["distance", "concept_class", "step"])[measure].mean().reset_index()
     worst = mean.groupby(["distance", "step"])[measure].min().reset_index()
     out = {}
@@ -34,18 +44,68 @@ def first_reach(table: pd.DataFrame, threshold: float = 0.8, measure: str = "acc
 
 def probe_space(table: pd.DataFrame, source: str = "measured") -> pd.DataFrame:
     """Where each class's samples sit in concept space at each evaluation (Fig. 5a): per variable, the
-    fraction of samples read as value 1.  From per-variable accuracies: acc if the target value is 1,
-    else 1 - acc (measured rejections count as not read)."""
+    fraction of the samples *that were read* which show value 1, plus ``read`` (the fraction of samples
+    read at all).  With ``source="measured"`` a rejected sample has no values, so it is left out of the
+    position (an evaluation whose samples were all rejected has no position: NaN) instead of counting
+    as the wrong value of every variable; ``read`` reports how many were left out.  The probes
+    (``source="probe"``) read every sample."""
     rows = []
     for _, r in table.iterrows():
         c = r["concept_class"]
-        vals = class_values(c)
+        read = 1 - r["reject_rate"] if source == "measured" else 1.0
         pos = {}
-        for v, want in zip(variables(len(c)), vals):
-            acc = r[f"measured_{v.name}" if source == "measured" else f"acc_{v.name}"]
+        for v, want in zip(variables(len(c)), class_values(c)):
+            if source == "measured":  # measured_<v>: right among all samples; / read: among those read
+                acc = r[f"measured_{v.name}"] / read if read > 0 else np.nan
+            else:
+                acc = r[f"acc_{v.name}"]
             pos[v.name] = acc if want == 1 else 1 - acc
-        rows.append({"concept_class": c, "step": r["step"], "distance": r["distance"], **pos})
+        rows.append({"concept_class": c, "step": r["step"], "distance": r["distance"], "read": read, **pos})
     return pd.DataFrame(rows)
+
+
+def per_seed_final(table: pd.DataFrame, measure: str = "acc") -> pd.DataFrame:
+    """``measure`` at each seed's last evaluation: one row per class, one column per seed."""
+    last = table[table.step == table.groupby("seed").step.transform("max")]
+    return last.pivot_table(index="concept_class", columns="seed", values=measure)
+
+
+def hidden_capability(table: pd.DataFrame, cls: str, threshold: float = REACHED) -> pd.DataFrame | None:
+    """Per seed, the first step at which class ``cls`` reached ``threshold`` under plain prompting and under
+    overprompting (``acc_over``: the best of the run's prompt strengths, a selection); ``None`` if the runs
+    were not overprompted."""
+    g = table[table.concept_class == cls]
+    if "acc_over" not in g or g.acc_over.isna().all():
+        return None
+
+    def first(gs, col):
+        hit = gs[gs[col] >= threshold]
+        return f"step {int(hit.step.min())}" if len(hit) else "never"
+
+    rows = {s: {"plain": first(gs, "acc"), "over": first(gs, "acc_over"), "final plain": gs.acc.iloc[-1],
+                "final over": gs.acc_over.iloc[-1]} for s, gs in g.sort_values("step").groupby("seed")}
+    out = pd.DataFrame(rows).T
+    out.index.name = "seed"
+    return out
+
+
+def seed_search_summary(search: pd.DataFrame, cls: str = "111") -> pd.DataFrame:
+    """A seed-search record (``recorded_sweep`` of ``benchmarks/seed_search.py``'s output) as one row per
+    candidate and seed: last step, accuracy of the distance-1 classes and of ``cls`` there, ``cls``'s
+    rejections and per-variable accuracies, and its best plain and overprompted accuracy at any step."""
+    rows = []
+    for (cand, seed), g in search.groupby(["candidate", "seed"], sort=False):
+        last = g[g.step == g.step.max()].set_index("concept_class")
+        far = g[g.concept_class == cls]
+        row = {"candidate": cand, "seed": seed, "step": int(g.step.max()),
+               **{c: last.loc[c, "acc"] for c in last.index if last.loc[c, "distance"] >= 1},
+               f"reject {cls}": last.loc[cls, "reject_rate"],
+               **{f"{cls} {v}": last.loc[cls, f"measured_{v}"] for v in ("shape", "color", "size")},
+               f"best {cls}": far.acc.max()}
+        if "acc_over" in far:
+            row[f"best over {cls}"] = far.acc_over.max()
+        rows.append(row)
+    return pd.DataFrame(rows).set_index(["candidate", "seed"])
 
 
 def additive_measured(table: pd.DataFrame) -> pd.Series:
@@ -54,10 +114,11 @@ def additive_measured(table: pd.DataFrame) -> pd.Series:
     return table[cols].mean(axis=1)
 
 
-def recorded_sweep(path: str | Path = SWEEP_RECORD) -> pd.DataFrame:
-    """A recorded recipe search (``SWEEP_RECORD``: the H100 sweep of ``benchmarks/sweep_recipes.py``;
-    ``TRIALS_RECORD``: the CPU trials of ``benchmarks/cpu_trials.py``): every variant's metrics, one row
-    per evaluation and class, with a ``variant`` column; ``attrs["what"]`` says how it was recorded."""
+def recorded_sweep(path: str | Path) -> pd.DataFrame:
+    """A recorded search read from ``path`` (a JSON record in ``benchmarks/results/``, e.g. the H100 sweep
+    of ``benchmarks/sweep_recipes.py`` or the CPU trials of ``benchmarks/cpu_trials.py``): every variant's
+    metrics, one row per evaluation and class, with a ``variant`` column; ``attrs["what"]`` says how it
+    was recorded."""
     return record_frame(json.loads(Path(path).read_text()))
 
 
@@ -67,7 +128,9 @@ def record_frame(rec: dict) -> pd.DataFrame:
     for r in rec["runs"]:
         if r["metrics"]:
             f = pd.DataFrame(r["metrics"])
-            f["variant"] = r["name"]
+            f["variant"] = r.get("name") or f"{r['candidate']}_s{r['seed']}"
+            if "seed" in r:
+                f["seed"], f["candidate"] = r["seed"], r["candidate"]
             frames.append(f)
     out = pd.concat(frames, ignore_index=True)
     out.attrs["what"] = rec["what"]

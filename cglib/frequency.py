@@ -16,27 +16,18 @@ from __future__ import annotations
 import numbers
 
 from .concepts import PRESETS, check_class
-from .config import ExperimentConfig, check_scale, preset
-from .sweep import with_steps
+from .config import ExperimentConfig, check_scale, preset, with_steps
+from .scales import FREQUENCY
 
 #: The capability each varied class carries, and the out-of-distribution classes that need it.
 CAPABILITY = {"010": ("color", ("110", "011", "111")), "100": ("shape", ("110", "101", "111"))}
-
-#: Per scale: the counts swept, the count of every other training class, the steps of each point,
-#: and preset overrides (fewer, smaller evaluations than a single chapter-4 run).
-SCALES = {
-    "smoke": dict(counts=(0, 8, 32), base_count=64, steps=8, overrides={}),
-    "cpu": dict(counts=(0, 10, 30, 100, 300), base_count=1250, steps=800,
-                overrides=dict(eval_every=200, n_eval=24)),
-    "paper": dict(counts=(0, 5, 10, 20, 50, 100, 200, 300), base_count=1250, steps=7813, overrides={}),
-}
 
 
 def count_sweep(scale: str, varied: str, counts=None, base_count: int | None = None, steps: int | None = None,
                 seed: int = 0, **overrides) -> list[ExperimentConfig]:
     """Configs of one Fig. 8 panel: ``varied`` (a class of the minimal set) at each count in ``counts``,
     the other minimal-set classes at ``base_count``; ``None`` takes the scale's default."""
-    d = SCALES[check_scale(scale)]
+    d = FREQUENCY[check_scale(scale)]
     check_class(varied, 3)
     minimal = PRESETS["minimal"]
     if varied not in minimal:

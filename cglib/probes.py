@@ -4,7 +4,9 @@ Paper: section 3.1 and appendix A.5 (linear probes, eq. 2), Fig. 6 (additive
 versus multiplicative measure).
 
 One classifier per concept variable, trained on fresh renders of *all* concept
-classes, so the probes are valid on classes the diffusion model never saw.
+classes, so the probes are valid on classes the diffusion model never saw.  (The
+paper trains its probes on the diffusion model's training data, sections 3.1 and
+A.5, which holds no sample of the held-out classes; ours also see those.)
 The paper uses linear probes.  On raw pixels, with location varying, a linear
 probe reads shape poorly, so the default is a tiny CNN (two conv layers and an
 MLP); the linear probe stays available (``kind="linear"``) for comparison.
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from torch import nn
 
 from .concepts import all_classes, class_values, variables
 from .render import RenderConfig, draw, render, sample_params
+from .runs import run_root, save_torch_atomic
 
 PROBE_CACHE_VERSION = 1
 
@@ -133,7 +135,6 @@ def train_probes(cfg: ProbeConfig = ProbeConfig(), progress: bool = False) -> Pr
 
 def probe_cache_dir() -> Path:
     """Where trained probes are cached: ``<run root>/probes`` (see ``runs.run_root``)."""
-    from .runs import run_root
     return run_root() / "probes"
 
 
@@ -147,10 +148,7 @@ def load_probes(cfg: ProbeConfig = ProbeConfig(), cache_dir: str | Path | None =
         probes.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
         return probes.eval()
     probes = train_probes(cfg, progress=progress)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".tmp{os.getpid()}")
-    torch.save(probes.state_dict(), tmp)
-    os.replace(tmp, path)
+    save_torch_atomic(probes.state_dict(), path)
     return probes
 
 

@@ -36,16 +36,39 @@ MARGIN = 1.0  # pixels kept free between the shape's bounding box and the frame
 
 @dataclass(frozen=True)
 class RenderConfig:
-    """How objects are drawn; every field has a default matching the paper's 28x28 images."""
+    """How objects are drawn; every field has a default matching the paper's 28x28 images.
+
+    ``large`` and ``small`` set the *concept signal* of size (how much an image changes when the size
+    value changes; Park et al. 2024): the further apart, the stronger the signal."""
 
     image_size: int = 28  # side of the square image in pixels (paper: 28)
     jitter_color: bool = True  # vary the colour shade inside each colour value's range
     jitter_size: bool = True  # vary the size inside each size value's range
     random_location: bool = True  # uniform location; False puts every object in the centre
+    large: tuple = SIZE_RANGES[0]  # radius range of "large", fraction of the side
+    small: tuple = SIZE_RANGES[1]  # radius range of "small", fraction of the side
 
     def __post_init__(self):
         if not isinstance(self.image_size, int) or self.image_size < 12:
             raise ValueError(f"image_size={self.image_size!r} is not allowed; use an integer >= 12 (paper: 28)")
+        for name in ("large", "small"):
+            lo_hi = tuple(getattr(self, name))
+            object.__setattr__(self, name, lo_hi)
+            if len(lo_hi) != 2 or not 0.05 <= lo_hi[0] <= lo_hi[1] <= 0.34:
+                raise ValueError(f"RenderConfig.{name}={lo_hi!r} is not allowed; give (low, high) radius fractions "
+                                 "with 0.05 <= low <= high <= 0.34")
+        if self.small[1] >= self.large[0]:
+            raise ValueError(f"RenderConfig.small={self.small!r} overlaps large={self.large!r}; every small radius "
+                             "must lie below every large one")
+
+    def size_range(self, value: int) -> tuple:
+        """The radius range (fractions of the side) of size value 0 (large) or 1 (small)."""
+        return self.small if value else self.large
+
+    @property
+    def size_split(self) -> float:
+        """The radius fraction halfway between the largest small and the smallest large object."""
+        return (self.small[1] + self.large[0]) / 2
 
 
 # ---------------------------------------------------------------- coverage
@@ -74,8 +97,9 @@ def _coverage(shape, cx, cy, r, size: int) -> np.ndarray:
     return np.clip(0.5 - d, 0.0, 1.0)
 
 
-def draw(shape, cx, cy, r, rgb, background, size: int) -> np.ndarray:
-    """Draw objects from explicit parameters. Arrays of length B; ``rgb`` and ``background`` are (B, 3).
+def draw(shape, cx, cy, r, rgb, background, size: int, bg_value=None) -> np.ndarray:
+    """Draw objects from explicit parameters. Arrays of length B; ``rgb`` and ``background`` are (B, 3)
+    (``bg_value``, the background's value index, is not needed to draw).
 
     Returns float32 images (B, 3, S, S) in [0, 1].
     """
@@ -94,8 +118,8 @@ def sample_params(values: np.ndarray, rng: np.random.Generator, cfg: RenderConfi
     b, s = len(values), cfg.image_size
     shape, color, size = values[:, 0], values[:, 1], values[:, 2]
     bg_idx = values[:, 3] if values.shape[1] > 3 else np.zeros(b, int)
-    lo = np.array([SIZE_RANGES[int(v)][0] for v in (0, 1)])[size] * s
-    hi = np.array([SIZE_RANGES[int(v)][1] for v in (0, 1)])[size] * s
+    lo = np.array([cfg.size_range(v)[0] for v in (0, 1)])[size] * s
+    hi = np.array([cfg.size_range(v)[1] for v in (0, 1)])[size] * s
     u = rng.random(b) if cfg.jitter_size else np.full(b, 0.5)
     r = lo + u * (hi - lo)
     if cfg.random_location:
@@ -112,7 +136,35 @@ def sample_params(values: np.ndarray, rng: np.random.Generator, cfg: RenderConfi
     rgb = other.copy()
     rgb[np.arange(b), np.array([COLOR_CHANNEL[0], COLOR_CHANNEL[1]])[color]] = dom
     background = np.array([BACKGROUNDS[0], BACKGROUNDS[1]])[bg_idx]
-    return dict(shape=shape, cx=cx, cy=cy, r=r, rgb=rgb, background=background)
+    out = dict(shape=shape, cx=cx, cy=cy, r=r, rgb=rgb, background=background)
+    if values.shape[1] > 3:
+        out["bg_value"] = bg_idx
+    return out
+
+
+# ---------------------------------------------------------------- value coordinates (continuous conditions)
+
+#: The nominal (mean) dominant-minus-other channel difference of a colour value.
+_COLOR_GAP = float(np.mean(DOMINANT) - np.mean(OTHER))
+
+
+def value_coordinates(params: dict, cfg: RenderConfig = RenderConfig()) -> np.ndarray:
+    """Each drawn object's *value coordinates* (B, n): per concept variable a number that is 0 at the
+    nominal (mid-range) value 0 and 1 at the nominal value 1, read from what was actually drawn:
+    shape and background are categorical (exactly 0 or 1); colour is (B - R) of the object's RGB,
+    scaled so that the mean red is 0 and the mean blue 1; size is the radius, scaled so that the
+    middle of the large range is 0 and the middle of the small range 1.  The conditions of
+    ``ModelConfig.cond_values = "drawn"`` (the official code and Park et al. 2024 condition on each
+    image's own colour and size)."""
+    rgb = np.asarray(params["rgb"], np.float64)
+    color = ((rgb[:, 2] - rgb[:, 0]) / _COLOR_GAP + 1) / 2
+    r = np.asarray(params["r"], np.float64) / cfg.image_size
+    mid_l, mid_s = np.mean(cfg.large), np.mean(cfg.small)
+    size = (r - mid_l) / (mid_s - mid_l)
+    cols = [np.asarray(params["shape"], np.float64), color, size]
+    if "bg_value" in params:
+        cols.append(np.asarray(params["bg_value"], np.float64))
+    return np.stack(cols, 1).astype(np.float32)
 
 
 def render(classes, seed: int | np.random.Generator = 0, cfg: RenderConfig = RenderConfig()) -> np.ndarray:

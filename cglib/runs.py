@@ -41,7 +41,10 @@ def run_root(root: str | Path | None = None) -> Path:
 #: Fields added after a cache version was set: left out of the hash while at their default, so adding
 #: an option does not orphan the runs already in the store.
 ADDED_FIELDS = {("model", "p_drop_variable"): 0.0, ("diffusion", "eta"): 0.0, ("train", "optimizer"): "adam",
-                ("train", "lr_schedule"): "constant", ("train", "dataset"): "shapes", ("train", "celeba_root"): ""}
+                ("train", "lr_schedule"): "constant", ("train", "dataset"): "shapes", ("train", "celeba_root"): "",
+                ("model", "cond_frozen"): False, ("model", "cond_values"): "nominal",
+                ("train", "size_large"): (0.26, 0.32), ("train", "size_small"): (0.13, 0.17),
+                ("train", "n_eval_final"): 0, ("train", "overprompt"): ()}
 
 
 def run_dir(rid: str, root: str | Path | None = None) -> Path:

@@ -3,15 +3,24 @@
 Paper: section 4.1 (Fig. 8, the count of one class varied from 0 to 300).
 
 A sweep is a list of configs.  Each point is an ordinary run in the run store, so a sweep that was
-interrupted, or extended with new points, trains only what is missing.  Points run one after
-another by default; ``workers > 1`` runs several at once in a process pool (each worker gets an
-equal share of the CPU threads).  A progress bar counts finished runs.
+interrupted, or extended with new points, trains only what is missing.  Where the points train is
+the ``executor``:
 
+* ``"local"`` (default): one after another in this process, or ``workers > 1`` at once in a
+  process pool on this machine (each worker gets an equal share of the CPU threads);
+* ``"ray"``: one Ray task per point.  With ``RAY_ADDRESS`` set (or ``address``) the tasks join that
+  cluster; otherwise a local Ray starts with this machine's cores.  Each task asks for
+  ``threads`` CPUs and, on a GPU, a fraction ``gpus_per_run`` of one, so that several small runs
+  share a card.  The run store is the one source of truth: tasks write to the run root (on a
+  cluster, a path every node mounts), a finished point is read back, and a task whose worker dies
+  is retried by Ray and resumes from its last checkpoint.
+
+Every config is checked before anything trains; a progress bar counts finished runs.
 ``sweep_table`` turns the runs' ``metrics.jsonl`` into one pandas DataFrame with the sweep's own
 columns (e.g. ``count``); ``critical_count`` finds the smallest value of a swept quantity past
 which chosen classes stay at a high accuracy (the dotted lines of Fig. 8).
 
-Used in: book/05_frequency.
+Used in: book/04_emergence (seeds), book/05_frequency, book/06_finetuning, benchmarks/seed_search.py.
 """
 from __future__ import annotations
 
@@ -23,26 +32,24 @@ import numpy as np
 import pandas as pd
 
 from .config import ExperimentConfig
-from .runs import Run, run_id
+from .runs import Run, run_dir, run_id, run_root as store_root
+
+EXECUTORS = ("local", "ray")
+#: Ray's retries of a task whose worker process died (each retry resumes from the last checkpoint).
+RAY_RETRIES = 3
+#: On a GPU, the fraction of one card a run asks for: a paper-scale run (width 64, 28 px, batch 64) holds
+#: about 1 GB of GPU memory and, at these tiny kernels, keeps a card far from busy, so 8 share one.
+GPUS_PER_RUN = 0.125
 
 
-def with_steps(cfg: ExperimentConfig, steps: int) -> ExperimentConfig:
-    """The config with ``epochs`` set so that training takes exactly ``steps`` optimisation steps,
-    whatever the training-set size (so the points of a count sweep get the same optimisation budget)."""
-    if not isinstance(steps, int) or steps <= 0:
-        raise ValueError(f"steps={steps!r} is not allowed; it must be a positive integer")
-    n = sum(cfg.train.class_counts().values())
-    return cfg.replace(epochs=steps * cfg.train.batch / n)
-
-
-def _init_worker(threads: int):
+def _train_job(cfg_dict: dict, root: str | None, device: str, threads: int = 0, stop_after: int | None = None) -> str:
+    """Train one point (in a pool worker or a Ray task); returns the run directory."""
     import torch
-    torch.set_num_threads(threads)
-
-
-def _train_job(cfg_dict: dict, root: str | None, device: str) -> str:
+    if threads:
+        torch.set_num_threads(threads)
     from .train import train
-    return str(train(ExperimentConfig.from_dict(cfg_dict), root, device=device, progress=False).path)
+    cfg = ExperimentConfig.from_dict(cfg_dict)
+    return str(train(cfg, root, device=device, progress=False, stop_after=stop_after).path)
 
 
 def default_workers(device: str = "auto") -> int:
@@ -54,44 +61,118 @@ def default_workers(device: str = "auto") -> int:
     return max(1, min(4, os.cpu_count() or 1))
 
 
-def sweep(cfgs, run_root=None, device: str = "auto", workers: int | str = 1, progress: bool = True) -> list[Run]:
-    """Train (or read back) every config; return their runs in the order given.
-
-    Finished runs are read back, interrupted ones resume, the rest train.  ``workers`` runs that
-    many points at once in separate processes (default 1: one after another; ``"auto"``:
-    ``default_workers``, i.e. 2 single-threaded workers on a 2-core machine).
-    """
-    from .book import progress_bar
-    from .train import train
-
+def check_sweep(cfgs, run_root=None, device: str = "auto") -> list[ExperimentConfig]:
+    """Every point as an ``ExperimentConfig`` (dicts are read with ``from_dict``), checked before anything
+    trains: a bad point stops the sweep with its position and what is wrong."""
+    from .train import pick_device
     cfgs = list(cfgs)
     if not cfgs:
         raise ValueError("the sweep is empty; give at least one config")
+    pick_device(device)
+    out = []
+    ids = set()
+    for i, c in enumerate(cfgs):
+        try:
+            c = ExperimentConfig.from_dict(c) if isinstance(c, dict) else c
+            if not isinstance(c, ExperimentConfig):
+                raise ValueError(f"it is a {type(c).__name__}, not an ExperimentConfig (e.g. preset('cpu', seed=1))")
+            parent = c.train.init_from
+            if parent and parent not in ids and not (run_dir(parent, run_root) / "DONE").exists():
+                raise ValueError(f"its parent run {parent} (init_from) is neither finished in the run store nor "
+                                 "an earlier point of this sweep")
+        except (ValueError, TypeError, KeyError) as e:
+            raise ValueError(f"sweep point {i} is not a valid config: {e}") from None
+        ids.add(run_id(c))
+        out.append(c)
+    return out
+
+
+def sweep(cfgs, run_root=None, device: str = "auto", workers: int | str = 1, progress: bool = True,
+          executor: str = "local", address: str | None = None, threads: int = 1,
+          gpus_per_run: float = GPUS_PER_RUN, stop_after: int | None = None) -> list[Run]:
+    """Train (or read back) every config; return their runs in the order given.
+
+    Finished runs are read back, interrupted ones resume, the rest train.  ``executor="local"``:
+    ``workers`` runs that many points at once in separate processes (default 1: one after another;
+    ``"auto"``: ``default_workers``).  ``executor="ray"``: one Ray task per point with ``threads``
+    CPU threads (and ``gpus_per_run`` of a GPU on CUDA), on the cluster at ``address`` /
+    ``$RAY_ADDRESS`` or a local Ray.  ``stop_after`` stops every run at that step's checkpoint (a
+    screen that a later sweep resumes).
+    """
+    from .book import progress_bar
+    from . import train as training
+
+    if executor not in EXECUTORS:
+        raise ValueError(f"executor={executor!r} is not allowed; use 'local' (this machine) or 'ray' "
+                         "(a Ray cluster at $RAY_ADDRESS, or a local Ray)")
     workers = default_workers(device) if workers == "auto" else workers
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"workers={workers!r} is not allowed; give a positive integer (1 = one after another) "
                          "or 'auto'")
+    cfgs = check_sweep(cfgs, run_root, device)
     runs = [Run.open(c, run_root) for c in cfgs]
     unique = {r.id: (c, r) for c, r in zip(cfgs, runs)}  # a point given twice trains once
     todo = [c for c, r in unique.values() if not r.finished]
     bar = progress_bar(total=len(unique), initial=len(unique) - len(todo), desc="sweep runs", disable=not progress)
-    if workers == 1 or len(todo) <= 1:
+    if executor == "ray" and todo:
+        _sweep_ray(todo, run_root, device, address, threads, gpus_per_run, stop_after, bar)
+    elif workers == 1 or len(todo) <= 1:
         for c in todo:
             bar.set_postfix(run=run_id(c))
-            train(c, run_root, device=device, progress=progress)
+            training.train(c, run_root, device=device, progress=progress, stop_after=stop_after)
             bar.update(1)
     else:
         n = min(workers, len(todo))
-        threads = max(1, (os.cpu_count() or 1) // n)
+        per = max(1, (os.cpu_count() or 1) // n)
         import multiprocessing as mp
-        with ProcessPoolExecutor(n, mp_context=mp.get_context("spawn"), initializer=_init_worker,
-                                 initargs=(threads,)) as pool:
-            futs = [pool.submit(_train_job, c.to_dict(), str(run_root) if run_root else None, device) for c in todo]
-            for f in as_completed(futs):
-                f.result()  # re-raise a worker's error here
-                bar.update(1)
+        with ProcessPoolExecutor(n, mp_context=mp.get_context("spawn")) as pool:
+            root = str(run_root) if run_root else None
+            for wave in waves(todo):  # fine-tunes after their parents
+                futs = [pool.submit(_train_job, c.to_dict(), root, device, per, stop_after) for c in wave]
+                for f in as_completed(futs):
+                    f.result()  # re-raise a worker's error here
+                    bar.update(1)
     bar.close()
     return runs
+
+
+def waves(cfgs: list[ExperimentConfig]) -> list[list[ExperimentConfig]]:
+    """The points in groups that can train at once: a fine-tune comes in a later group than its parent."""
+    ids = {run_id(c): c for c in cfgs}
+    depth = {}
+
+    def d(c):
+        rid = run_id(c)
+        if rid not in depth:
+            parent = ids.get(c.train.init_from)
+            depth[rid] = 0 if parent is None else d(parent) + 1
+        return depth[rid]
+
+    out = [[] for _ in range(1 + max(d(c) for c in cfgs))] if cfgs else []
+    for c in cfgs:
+        out[d(c)].append(c)
+    return out
+
+
+def _sweep_ray(todo, run_root, device, address, threads, gpus_per_run, stop_after, bar):
+    """One Ray task per point, in waves (``waves``) so that a fine-tune starts after its parent finished."""
+    import ray
+
+    from .train import pick_device
+    if not ray.is_initialized():
+        address = address or os.environ.get("RAY_ADDRESS") or None
+        os.environ.setdefault("RAY_raylet_start_wait_time_s", "300")  # a busy 2-core machine starts Ray slowly
+        ray.init(address=address, include_dashboard=False, log_to_driver=False,
+                 **({} if address else {"num_cpus": os.cpu_count() or 1}))
+    gpu = pick_device(device).type == "cuda"
+    task = ray.remote(num_cpus=threads, num_gpus=gpus_per_run if gpu else 0, max_retries=RAY_RETRIES)(_train_job)
+    root = str(store_root(run_root).resolve())  # the tasks may run in other folders, or on other nodes
+    for wave in waves(todo):  # fine-tunes after their parents; within a wave, as tasks finish
+        refs = [task.remote(c.to_dict(), root, device, threads, stop_after) for c in wave]
+        while refs:
+            done, refs = ray.wait(refs, num_returns=1)
+            ray.get(done[0])  # re-raise a task's error here
+            bar.update(1)
 
 
 def sweep_table(runs, labels: list[dict] | None = None, final: bool = True) -> pd.DataFrame:

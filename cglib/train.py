@@ -18,93 +18,63 @@ from __future__ import annotations
 import copy
 import math
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 
 from .concepts import all_classes, class_values, distances
 from .config import ExperimentConfig
-from .data import make_dataset
 from .diffusion import Diffusion
-from .measure import measure, measured_scores
-from .probes import ProbeConfig, load_probes, probe_scores
-from .render import RenderConfig
-from .runs import LIBRARY_VERSION, Run, run_dir, run_id, run_root, save_torch_atomic
-from .unet import N_VALUES, UNet
+from .runs import LIBRARY_VERSION, Run, run_dir, run_id, save_torch_atomic
+from .tasks import task_for
+from .unet import UNet
 
 
 def pick_device(device: str = "auto") -> torch.device:
-    """``"auto"`` picks CUDA when present, else the CPU."""
+    """``"auto"`` picks CUDA when present, else the CPU; ``"cpu"``, ``"cuda"`` and ``"cuda:N"`` name one.
+    An unknown name, or CUDA on a machine without it, stops with a message saying what is allowed."""
     if device in (None, "", "auto"):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
-def probes_for(cfg: ExperimentConfig, root=None):
-    """The cached probes that judge this config's samples (trained once per probe setting)."""
-    t = cfg.train
-    pc = ProbeConfig(kind=t.probe_kind, n_variables=t.n_variables, image_size=t.image_size)
-    return load_probes(pc, Path(run_root(root)) / "probes")
+    allowed = "use 'auto' (CUDA when present, else the CPU), 'cpu', 'cuda' or 'cuda:N'"
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device={device!r} is not allowed; {allowed}") from None
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device={device!r} is not allowed; {allowed}")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}: no CUDA device is present on this machine; "
+                         "use device='auto', which picks the CPU here")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device={device!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    return dev
 
 
 # ---------------------------------------------------------------- evaluation
 
 
+def prompt(classes: list[str], n: int, strength: float = 1.0) -> torch.Tensor:
+    """The condition asking for ``n`` samples of each class: value coordinates (len(classes) * n, n_var).
+    ``strength`` > 1 overprompts: value 1 becomes ``strength`` and value 0 becomes ``1 - strength``
+    (bluer than blue, smaller than small, more triangular than a triangle)."""
+    v = torch.tensor([class_values(c) for c in classes for _ in range(n)], dtype=torch.float32)
+    return v * strength + (1 - v) * (1 - strength)
+
+
 @torch.no_grad()
 def generate(model, diffusion: Diffusion, classes: list[str], n: int, image_size: int, seed: int,
              sampler: str | None = None, steps: int | None = None, guidance: float | None = None,
-             chunk: int = 512, eta: float | None = None) -> np.ndarray:
-    """``n`` samples of each class, in class order. Returns float images (len(classes) * n, 3, S, S) in [0, 1]."""
+             chunk: int = 512, eta: float | None = None, strength: float = 1.0) -> np.ndarray:
+    """``n`` samples of each class, in class order, prompted at ``strength`` (1: the class itself).
+    Returns float images (len(classes) * n, 3, S, S) in [0, 1]."""
     dev = diffusion.device
-    cond = torch.tensor([class_values(c) for c in classes for _ in range(n)], device=dev)
+    cond = prompt(classes, n, strength).to(dev)
     gen = torch.Generator(device=dev).manual_seed(seed)
     outs = []
     for i in range(0, len(cond), chunk):
         x = diffusion.sample(model, cond[i:i + chunk], image_size, sampler, steps, guidance, generator=gen, eta=eta)
         outs.append(((x + 1) / 2).clamp(0, 1).float().cpu().numpy())
     return np.concatenate(outs)
-
-
-def score(images: np.ndarray, classes: list[str], n: int, probes, train_classes) -> list[dict]:
-    """One metrics row per class for images grouped ``n`` per class in ``classes`` order."""
-    nv = len(classes[0])
-    m = measure(images, nv)
-    dist = distances(train_classes, nv)
-    rows = []
-    for i, c in enumerate(classes):
-        sl = slice(i * n, (i + 1) * n)
-        rows.append({"concept_class": c, "distance": dist[c], "in_train": c in train_classes,
-                     **measured_scores(m.part(sl), c), **probe_scores(probes, images[sl], c)})
-    return rows
-
-
-def score_celeba(images: np.ndarray, classes: list[str], n: int, classifiers, train_classes) -> list[dict]:
-    """One metrics row per class, judged by the CelebA attribute classifiers (section 4.2; they cannot reject)."""
-    dist = distances(train_classes, 3)
-    return [{"concept_class": c, "distance": dist[c], "in_train": c in train_classes,
-             **classifiers.scores(images[i * n:(i + 1) * n], c)} for i, c in enumerate(classes)]
-
-
-def training_data(cfg: ExperimentConfig) -> tuple[np.ndarray, np.ndarray]:
-    """The training images (N, 3, S, S) in [0, 1] and their value indices (N, n_variables)."""
-    t = cfg.train
-    if t.dataset == "celeba":
-        from .celeba import load_celeba, select
-        return select(load_celeba(t.celeba_root, t.image_size, "train"), t.class_counts(), t.seed)
-    data = make_dataset(t.class_counts(), t.seed, RenderConfig(image_size=t.image_size))
-    return data.images, data.values
-
-
-def scorer(cfg: ExperimentConfig, root=None):
-    """``judge(images, classes, n) -> rows``: the evaluator and probes for shapes, the classifiers for CelebA."""
-    t = cfg.train
-    if t.dataset == "celeba":
-        from .celeba import load_classifiers
-        clf = load_classifiers(t.celeba_root, t.image_size, Path(run_root(root)) / "probes")
-        return lambda images, classes, n: score_celeba(images, classes, n, clf, t.train_classes)
-    probes = probes_for(cfg, root)
-    return lambda images, classes, n: score(images, classes, n, probes, t.train_classes)
 
 
 # ---------------------------------------------------------------- training
@@ -124,6 +94,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
     ``stop_after`` stops after that many steps' checkpoint, as an interruption would (for tests).
     """
     t = cfg.train
+    dev = pick_device(device)  # a bad device stops before anything is written
     parent = run_dir(t.init_from, run_root_dir) if t.init_from else None
     if parent and not (run_dir(run_id(cfg), run_root_dir) / "DONE").exists():
         if not (parent / "DONE").exists():  # checked before Run.open, so a refused fine-tune writes nothing
@@ -132,7 +103,6 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
     run = Run.open(cfg, run_root_dir)
     if run.finished:
         return run
-    dev = pick_device(device)
     torch.manual_seed(t.seed)
     model, diffusion = build(cfg, dev)
     if parent:  # fine-tuning: start from the parent's EMA weights
@@ -140,7 +110,10 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         model.load_state_dict(ck["ema"])
     ema = copy.deepcopy(model).eval()
     opt_cls = torch.optim.AdamW if t.optimizer == "adamw" else torch.optim.Adam
-    opt = opt_cls(model.parameters(), lr=t.lr, betas=(0.9, 0.99), weight_decay=t.weight_decay)
+    trained = [p for p in model.parameters() if p.requires_grad]  # frozen condition networks stay as drawn
+    opt = opt_cls(trained, lr=t.lr, betas=(0.9, 0.99), weight_decay=t.weight_decay)
+    total = t.steps
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_factor(t.lr_schedule, k, total))
     g_cpu = torch.Generator().manual_seed(t.seed)
     g_dev = torch.Generator(device=dev).manual_seed(t.seed + 1)
     step, wall, rows, loss_avg = 0, 0.0, [], None
@@ -152,13 +125,17 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         g_cpu.set_state(ck["g_cpu"])
         g_dev.set_state(ck["g_dev"].to(g_dev.get_state().device))
         step, wall, rows, loss_avg = ck["step"], ck["wall_s"], ck["rows"], ck["loss_avg"]
+        if "sched" in ck:
+            sched.load_state_dict(ck["sched"])
+        else:  # a checkpoint from before the scheduler was saved: put it at the step reached
+            sched.last_epoch = step
 
-    images, values = training_data(cfg)
+    task = task_for(cfg)
+    images, values = task.training_data(cfg)
     x_all = torch.as_tensor(images * 2 - 1).to(dev)  # (N, 3, S, S) in [-1, 1]
-    v_all = torch.as_tensor(values).to(dev)  # (N, n)
-    judge = scorer(cfg, run_root_dir)
+    v_all = torch.as_tensor(values).float().to(dev)  # (N, n) value coordinates
+    judge = task.judge(cfg, run_root_dir)
     classes = all_classes(t.n_variables)
-    total = t.steps
     bar = None
     if progress:
         from .book import progress_bar as tqdm
@@ -173,19 +150,17 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         x0, cond = x_all[idx], v_all[idx].clone()
         if cfg.model.p_uncond > 0:
             drop = (torch.rand(t.batch, generator=g_cpu) < cfg.model.p_uncond).to(dev)
-            cond[drop] = N_VALUES
+            cond[drop] = float("nan")  # the null condition (unet.py)
         if cfg.model.p_drop_variable > 0:  # each variable on its own, so the model also learns p(x | some variables)
             drop = (torch.rand(cond.shape, generator=g_cpu) < cfg.model.p_drop_variable).to(dev)
-            cond[drop] = N_VALUES
+            cond[drop] = float("nan")
         if dev.type == "cpu":
             x0 = x0.contiguous(memory_format=torch.channels_last)
-        if t.lr_schedule == "cosine":
-            for group in opt.param_groups:
-                group["lr"] = t.lr * 0.5 * (1 + math.cos(math.pi * step / total))
         loss = diffusion.loss(model, x0, cond, generator=g_dev)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
+        sched.step()
         step += 1
         with torch.no_grad():  # EMA with a warm-up so early evaluations are not dominated by the init
             d = min(t.ema, (1 + step) / (10 + step))
@@ -195,20 +170,24 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         if bar:
             bar.update(1)
         if step % t.eval_every == 0 or step == total:
-            images = generate(ema, diffusion, classes, t.n_eval, t.image_size, t.seed + 10_000)
-            new = judge(images, classes, t.n_eval)
+            n_eval = t.n_eval_final if step == total and t.n_eval_final else t.n_eval
+            images = generate(ema, diffusion, classes, n_eval, t.image_size, t.seed + 10_000)
+            new = judge(images, classes, n_eval)
+            if t.overprompt:
+                overprompted(new, ema, diffusion, far, t, judge)
             wall += time.perf_counter() - t0
             t0 = time.perf_counter()
             epoch = step * t.batch / len(x_all)
             for r in new:
                 r.update(step=step, epoch=round(epoch, 4), wall_s=round(wall, 2), loss=round(loss_avg, 5))
             rows += new
-            k = min(t.grid_k, t.n_eval)
-            grid = images.reshape(len(classes), t.n_eval, *images.shape[1:])
+            k = min(t.grid_k, n_eval)
+            grid = images.reshape(len(classes), n_eval, *images.shape[1:])
             run.save_samples(step, grid[:, :k], grid.mean(1), classes)
             run.write_metrics(rows)
             save_torch_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                               "g_cpu": g_cpu.get_state(), "g_dev": g_dev.get_state(), "step": step,
+                               "sched": sched.state_dict(), "g_cpu": g_cpu.get_state(), "g_dev": g_dev.get_state(),
+                               "step": step,
                                "wall_s": wall, "rows": rows, "loss_avg": loss_avg, "config": cfg.to_dict(),
                                "library_version": LIBRARY_VERSION}, run.checkpoint_path)
             if bar:
@@ -223,6 +202,30 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
     run.mark_done({"steps": step, "wall_s": round(wall, 2), "device": str(dev),
                    "final": {r["concept_class"]: r["acc"] for r in rows if r["step"] == step}})
     return run
+
+
+def lr_factor(schedule: str, step: int, total: int) -> float:
+    """The learning rate's multiplier at ``step`` of ``total``: 1 (constant), a cosine to 0, or a straight
+    line to 0 (the official code: ``lr * (1 - epoch / n_epoch)``)."""
+    if schedule == "cosine":
+        return 0.5 * (1 + math.cos(math.pi * step / total))
+    if schedule == "linear":
+        return 1 - step / total
+    return 1.0
+
+
+def overprompted(rows: list[dict], model, diffusion: Diffusion, far: str, t, judge):
+    """Judge class ``far`` under each overprompt strength of ``t.overprompt`` (its own samples, the same
+    evaluation seed); add to its row ``acc_over`` (the best strength's accuracy: a selection over
+    strengths, reported apart from the plain ``acc``), ``over_strength`` and ``acc_over_<k>`` per strength."""
+    row = next(r for r in rows if r["concept_class"] == far)
+    best = (-1.0, None)
+    for k in t.overprompt:
+        images = generate(model, diffusion, [far], t.n_eval, t.image_size, t.seed + 10_000, strength=k)
+        acc = judge(images, [far], t.n_eval)[0]["acc"]
+        row[f"acc_over_{k:g}"] = acc
+        best = max(best, (acc, k), key=lambda x: x[0])
+    row["acc_over"], row["over_strength"] = best
 
 
 def load_model(run: Run, device: str = "auto", which: str = "ema"):

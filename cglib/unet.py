@@ -5,17 +5,34 @@ down-sampling and two up-sampling stages with skip connections, 3x3 convs,
 GELU, pooling, global self-attention at the low resolution, a time embedding,
 and the concept-class tuple fed through an embedding layer.
 
-How the condition enters is a config field (``ModelConfig.cond``):
+The condition ``cond`` is a float tensor (B, n): one *value coordinate* per
+concept variable (``concepts.py``): 0 and 1 are the two concept values, a drawn
+colour or size lies near them (``ModelConfig.cond_values = "drawn"``), a value
+past 1 pushes the concept further ("overprompting"), and NaN drops the
+variable (the null condition of classifier-free guidance).
 
-* ``"up"``   -- the paper's way: the condition embedding modulates the
-  up-sampling stages only (the down path sees the time embedding alone);
-* ``"film"`` -- the condition modulates every residual block (FiLM: scale and
-  shift after GroupNorm) in the down, middle and up paths.
+How the condition is embedded (``ModelConfig.cond_embed``):
 
-and how it is embedded (``ModelConfig.cond_embed``): ``"per_variable"`` sums
-one learned embedding per concept variable (each with its own null token for
-classifier-free guidance), ``"mlp"`` feeds the one-hot tuple through an MLP
-(an all-zero vector is the null condition, distinct from class ``000``).
+* ``"per_variable"``     -- one learned vector per value of each variable, summed
+  (a coordinate c interpolates: (1 - c) e_0 + c e_1; NaN takes a null vector);
+* ``"mlp"``              -- the tuple as a one-hot vector ``[1 - c, c]`` per variable
+  (all zeros when dropped) through one MLP;
+* ``"per_variable_mlp"`` -- the official code's ``EmbedFC``: one small network
+  (Linear, GELU, Linear) per variable on its own one-hot input, outputs summed.
+
+and where it enters (``ModelConfig.cond``):
+
+* ``"film"``     -- every residual block (FiLM: scale and shift after GroupNorm);
+* ``"up"``       -- FiLM in the middle and up-sampling blocks only; the down path
+  sees the time embedding alone;
+* ``"multiply"`` -- what the paper's published code does (phys-ai/concept_graphs,
+  ``ContextUnet``): the summed per-variable embeddings *multiply* the features
+  entering each up-sampling stage, ``h = cemb * h + temb``.
+
+The paper's text (A.3) says the embedding is "concatenated with the image feature maps at each
+stage of the up-sampling blocks"; its code multiplies.  In every commit of that code up to
+2024-02-07 the per-variable networks sat in a plain Python list, so the optimiser never saw them:
+they stayed at their random initialisation.  ``ModelConfig.cond_frozen = True`` reproduces that.
 
 The network knows nothing of the noise schedule (see ``diffusion.py``).
 Used in: book/03_diffusion, book/04_emergence.
@@ -73,22 +90,41 @@ class Attention(nn.Module):
         return x + self.out(y.transpose(-1, -2).reshape(b, c, h, w))
 
 
+def onehot(cond: torch.Tensor) -> torch.Tensor:
+    """Value coordinates (B, n) to one-hot pairs ``[1 - c, c]`` (B, n, 2); a dropped (NaN) variable is ``[0, 0]``."""
+    dropped = torch.isnan(cond)
+    c = torch.where(dropped, torch.zeros_like(cond), cond).float()
+    pair = torch.stack([1 - c, c], dim=-1)
+    return pair.masked_fill(dropped[..., None], 0.0)
+
+
 class ConditionEmbedding(nn.Module):
-    """Concept-class tuple (B, n) of value indices, with ``N_VALUES`` meaning "dropped", to (B, dim)."""
+    """Value coordinates (B, n) of the concept variables, NaN meaning "dropped", to (B, dim)."""
 
     def __init__(self, n_variables: int, dim: int, kind: str):
         super().__init__()
         self.kind, self.n = kind, n_variables
         if kind == "per_variable":
             self.tables = nn.ModuleList(nn.Embedding(N_VALUES + 1, dim) for _ in range(n_variables))
-        else:
+        elif kind == "mlp":
             self.mlp = nn.Sequential(nn.Linear(n_variables * N_VALUES, dim), nn.GELU(), nn.Linear(dim, dim))
+        else:  # per_variable_mlp: the official EmbedFC, one per variable
+            self.nets = nn.ModuleList(nn.Sequential(nn.Linear(N_VALUES, dim), nn.GELU(), nn.Linear(dim, dim))
+                                      for _ in range(n_variables))
 
-    def forward(self, cond):  # (B, n) long
+    def forward(self, cond):  # (B, n) float value coordinates
+        pairs = onehot(cond)  # (B, n, 2)
         if self.kind == "per_variable":
-            return sum(tab(cond[:, j]) for j, tab in enumerate(self.tables))
-        onehot = F.one_hot(cond.clamp(max=N_VALUES), N_VALUES + 1)[..., :N_VALUES]  # null -> all zeros
-        return self.mlp(onehot.flatten(1).float())
+            out = 0
+            for j, tab in enumerate(self.tables):
+                w = tab.weight  # (3, dim): value 0, value 1, null
+                null = torch.isnan(cond[:, j])[:, None]
+                e = pairs[:, j, :1] * w[0] + pairs[:, j, 1:] * w[1]
+                out = out + torch.where(null, w[2].expand_as(e), e)
+            return out
+        if self.kind == "mlp":
+            return self.mlp(pairs.flatten(1))
+        return sum(net(pairs[:, j]) for j, net in enumerate(self.nets))
 
 
 class UNet(nn.Module):
@@ -99,7 +135,12 @@ class UNet(nn.Module):
         self.cfg = cfg
         w, e = cfg.width, 4 * cfg.width
         self.time = nn.Sequential(nn.Linear(w, e), nn.GELU(), nn.Linear(e, e))
-        self.cond = ConditionEmbedding(n_variables, e, cfg.cond_embed)
+        if cfg.cond == "multiply":  # one embedding per up stage, sized to its features (as ContextUnet)
+            self.cond1 = ConditionEmbedding(n_variables, 2 * w, cfg.cond_embed)
+            self.cond0 = ConditionEmbedding(n_variables, 2 * w, cfg.cond_embed)
+            self.time1, self.time0 = nn.Linear(e, 2 * w), nn.Linear(e, 2 * w)
+        else:
+            self.cond = ConditionEmbedding(n_variables, e, cfg.cond_embed)
         self.inp = nn.Conv2d(3, w, 3, padding=1)
         self.down0, self.down1 = ResBlock(w, w, e), ResBlock(w, 2 * w, e)
         self.mid0, self.mid1 = ResBlock(2 * w, 2 * w, e), ResBlock(2 * w, 2 * w, e)
@@ -108,17 +149,32 @@ class UNet(nn.Module):
         self.out = nn.Sequential(nn.GroupNorm(8, w), nn.GELU(), nn.Conv2d(w, 3, 3, padding=1))
         nn.init.zeros_(self.out[-1].weight)
         nn.init.zeros_(self.out[-1].bias)
+        if cfg.cond_frozen:  # as the published code ran: condition networks at their random initialisation
+            for p in self.condition_parameters():
+                p.requires_grad_(False)
+
+    def condition_parameters(self):
+        """The parameters of the condition embedding(s)."""
+        mods = (self.cond1, self.cond0) if self.cfg.cond == "multiply" else (self.cond,)
+        return [p for m in mods for p in m.parameters()]
 
     def forward(self, x_t, t, cond):
-        """x_t: (B, 3, S, S); t: (B,) diffusion time in [0, 1]; cond: (B, n) long (2 = dropped)."""
+        """x_t: (B, 3, S, S); t: (B,) diffusion time in [0, 1]; cond: (B, n) value coordinates (NaN = dropped)."""
         temb = self.time(timestep_embedding(t, self.cfg.width))  # (B, e)
-        full = temb + self.cond(cond)
-        down_emb = full if self.cfg.cond == "film" else temb  # "up": the condition enters the up path only
+        if self.cfg.cond == "multiply":
+            full = down_emb = temb
+        else:
+            full = temb + self.cond(cond)
+            down_emb = full if self.cfg.cond == "film" else temb  # "up": the condition enters mid and up only
         h1 = self.down0(self.inp(x_t), down_emb)  # (B, w, S, S)
         h2 = self.down1(F.avg_pool2d(h1, 2), down_emb)  # (B, 2w, S/2, S/2)
         m = self.mid0(F.avg_pool2d(h2, 2), down_emb)  # (B, 2w, S/4, S/4)
         m = self.mid1(self.attn(m), full)
+        if self.cfg.cond == "multiply":  # ContextUnet: up = cemb * up + temb before each up stage
+            m = self.cond1(cond)[:, :, None, None] * m + self.time1(temb)[:, :, None, None]
         u = self.up1(torch.cat([F.interpolate(m, scale_factor=2.0), h2], 1), full)  # (B, 2w, S/2, S/2)
+        if self.cfg.cond == "multiply":
+            u = self.cond0(cond)[:, :, None, None] * u + self.time0(temb)[:, :, None, None]
         u = self.up0(torch.cat([F.interpolate(u, scale_factor=2.0), h1], 1), full)  # (B, w, S, S)
         return self.out(u)
 

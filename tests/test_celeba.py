@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 
 import cglib.celeba as cc
-from cglib.celeba import (ATTRIBUTE_NAMES, celeba_config, concept_classes, find_root, load_celeba, make_standin,
-                          read_attributes, read_partition, select, train_classifiers)
+from cglib.celeba import (ATTRIBUTE_NAMES, celeba_config, concept_classes, find_root, load_celeba, read_attributes,
+                          read_partition, select)
+from cglib.celeba_classifiers import train_classifiers
+from cglib.celeba_standin import make_standin
 
 
 @pytest.fixture(scope="module")

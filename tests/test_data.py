@@ -37,3 +37,22 @@ def test_bad_total():
         counts_for(["000"], -5)
     with pytest.raises(ValueError, match="empty"):
         counts_for([], 10)
+
+
+def test_drawn_value_coordinates_match_the_renderer():
+    """The continuous conditions are what was drawn: colour from the object's RGB, size from its radius."""
+    from cglib.data import make_dataset
+    from cglib.render import RenderConfig
+    cfg = RenderConfig()
+    d = make_dataset({"000": 50, "011": 50, "101": 50}, seed=4, render_cfg=cfg)
+    c = d.coords
+    assert c.shape == (150, 3) and np.array_equal(c[:, 0], d.values[:, 0])
+    for j in (1, 2):  # colour and size: near the nominal value, never past the midpoint
+        zero, one = c[d.values[:, j] == 0, j], c[d.values[:, j] == 1, j]
+        assert abs(zero.mean()) < 0.1 and abs(one.mean() - 1) < 0.1 and zero.max() < 0.5 < one.min()
+    # size coordinate from the measured radius of each drawn object
+    from cglib.measure import measure
+    m = measure(d.images)
+    r = m.radius / 28
+    pred = (r - np.mean(cfg.large)) / (np.mean(cfg.small) - np.mean(cfg.large))
+    assert np.corrcoef(pred, c[:, 2])[0, 1] > 0.95

@@ -34,7 +34,7 @@ class Dummy(torch.nn.Module):
 def _loop(sampler):
     d = Diffusion(DiffusionConfig(T=10, sample_steps=4))
     g = torch.Generator().manual_seed(0)
-    return d.sample(Dummy(), torch.zeros(2, 3, dtype=torch.long), 4, sampler=sampler, generator=g)
+    return d.sample(Dummy(), torch.zeros(2, 3), 4, sampler=sampler, generator=g)
 
 
 def test_full_loop_golden_values():
@@ -53,12 +53,13 @@ def test_forward_process_endpoints():
     assert d.q_sample(x0, torch.tensor([999]), eps).mean().item() < 0.01
 
 
-@pytest.mark.parametrize("cond,embed", [("up", "per_variable"), ("film", "per_variable"), ("film", "mlp")])
+@pytest.mark.parametrize("cond,embed", [("up", "per_variable"), ("film", "per_variable"), ("film", "mlp"),
+                                        ("multiply", "per_variable_mlp"), ("film", "per_variable_mlp")])
 @pytest.mark.parametrize("n", [3, 4])
 def test_unet_shapes(cond, embed, n):
     m = UNet(ModelConfig(width=16, cond=cond, cond_embed=embed, attention=True, p_uncond=0.1), n)
     x = torch.randn(2, 3, 28, 28)
-    c = torch.tensor([[0] * n, [2] * n])  # second row: the null condition
+    c = torch.tensor([[0.0] * n, [float("nan")] * n])  # second row: the null condition
     assert m(x, torch.rand(2), c).shape == x.shape
     d = Diffusion(DiffusionConfig(T=20, sample_steps=3, guidance=2.0))
     assert d.sample(m, c, 12).shape == (2, 3, 12, 12)
@@ -66,8 +67,46 @@ def test_unet_shapes(cond, embed, n):
 
 def test_null_condition_differs_from_class_000():
     m = UNet(ModelConfig(width=8, cond_embed="mlp"))
-    e = m.cond(torch.tensor([[0, 0, 0], [2, 2, 2]]))
+    nan = float("nan")
+    e = m.cond(torch.tensor([[0.0, 0.0, 0.0], [nan, nan, nan]]))
     assert not torch.allclose(e[0], e[1])
+
+
+@pytest.mark.parametrize("embed", ["per_variable", "mlp"])
+def test_value_coordinates_reproduce_the_index_embeddings(embed):
+    """Coordinates 0/1 give exactly what the old integer-index embeddings gave (so old weights mean the same)."""
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    m = UNet(ModelConfig(width=8, cond_embed=embed)).cond
+    idx = torch.tensor([[0, 1, 1], [1, 0, 2], [2, 2, 2]])  # 2 = dropped, as the index embeddings wrote it
+    coords = torch.where(idx == 2, torch.tensor(float("nan")), idx.float())
+    if embed == "per_variable":
+        old = sum(tab(idx[:, j]) for j, tab in enumerate(m.tables))
+    else:
+        old = m.mlp(F.one_hot(idx, 3)[..., :2].flatten(1).float())
+    assert torch.equal(m(coords), old)
+
+
+def test_overprompting_pushes_past_the_values():
+    from cglib.train import prompt
+    p = prompt(["101"], 2, strength=1.5)
+    assert p.shape == (2, 3) and torch.equal(p[0], torch.tensor([1.5, -0.5, 1.5]))
+    assert torch.equal(prompt(["101"], 1)[0], torch.tensor([1.0, 0.0, 1.0]))
+
+
+def test_frozen_condition_networks_do_not_move():
+    from cglib.config import preset
+    from cglib.train import build
+    cfg = preset("smoke", cond="multiply", cond_embed="per_variable_mlp", cond_frozen=True)
+    model, diffusion = build(cfg, torch.device("cpu"))
+    before = [p.clone() for p in model.condition_parameters()]
+    others = [p.clone() for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-2)
+    loss = diffusion.loss(model, torch.randn(4, 3, 28, 28), torch.tensor([[0.0, 1.0, 0.3]] * 4))
+    loss.backward()
+    opt.step()
+    assert all(torch.equal(a, b) for a, b in zip(before, model.condition_parameters()))
+    assert any(not torch.equal(a, b) for a, b in zip(others, [p for p in model.parameters() if p.requires_grad]))
 
 
 def test_single_steps_by_hand():
@@ -99,7 +138,7 @@ def test_eta_changes_samples_but_not_old_run_ids():
     from cglib.runs import run_id
     assert run_id(preset("smoke", eta=0.0)) == run_id(preset("smoke"))
     m = UNet(ModelConfig(width=8))
-    c = torch.zeros(2, 3, dtype=torch.long)
+    c = torch.zeros(2, 3)
     d = Diffusion(DiffusionConfig(T=20, sample_steps=5))
     a = d.sample(m, c, 12, generator=torch.Generator().manual_seed(0))
     b = d.sample(m, c, 12, generator=torch.Generator().manual_seed(0), eta=1.0)

@@ -33,3 +33,29 @@ def test_accepts_every_class():
     for c in all_classes(3):
         m = measure(render([c] * 200, seed=11))
         assert m.valid.all() and measured_scores(m, c)["acc"] == 1.0
+
+
+def test_softened_small_triangles_stay_triangles_and_blobs_stay_circles():
+    """Generated samples are softer than renders: a blurred small triangle is still a triangle by eye
+    (and by the centroid test), while the best-fitting template would call many of them circles."""
+    from scipy import ndimage
+    for c, want in (("101", 1), ("111", 1), ("001", 0), ("011", 0), ("100", 1), ("000", 0)):
+        x = ndimage.gaussian_filter(render([c] * 300, seed=5), (0, 0, 1.1, 1.1))
+        m = measure(x)
+        assert m.valid.mean() >= 0.97, (c, m.valid.mean())
+        frac = (m.values[m.valid, 0] == want).mean()
+        assert frac >= (0.9 if want else 1.0), (c, frac)
+    # a blob: a small circle with a ragged edge stays a circle
+    rng = np.random.default_rng(1)
+    blob = render(["001"] * 100, seed=2)
+    blob = ndimage.gaussian_filter(blob + rng.normal(0, 0.08, blob.shape).astype(np.float32), (0, 0, 0.8, 0.8))
+    m = measure(np.clip(blob, 0, 1))
+    assert (m.values[m.valid, 0] == 0).mean() >= 0.95
+
+
+def test_size_split_follows_the_render_config():
+    from cglib.render import RenderConfig
+    wide = RenderConfig(small=(0.10, 0.13), large=(0.27, 0.33))
+    for c in ("001", "000", "101"):
+        m = measure(render([c] * 100, seed=3, cfg=wide), render_cfg=wide)
+        assert m.valid.all() and measured_scores(m, c)["acc"] == 1.0

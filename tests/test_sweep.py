@@ -5,9 +5,9 @@ import pandas as pd
 import pytest
 
 import cglib.train
-from cglib.config import preset
+from cglib.config import preset, with_steps
 from cglib.runs import Run
-from cglib.sweep import critical_count, sweep, sweep_table, with_steps
+from cglib.sweep import critical_count, sweep, sweep_table
 
 
 def _count_cfg(k, **kw):

@@ -70,3 +70,33 @@ def test_product_prediction_and_agreement():
     assert np.allclose(pred["predicted"], [1.0, 0.5, 0.25, 0.0])
     ag = toy.agreement(pred)
     assert np.allclose(ag["MAE"], 0) and np.allclose(ag["R2"], 1)
+
+
+def _runs_table(t111, caps, steps=(100, 200, 300, 400), seed=0):
+    """A synthetic chapter-4 table: distance-1 classes learn shape/colour/size at the steps in ``caps``
+    (variable -> step), and 111 reaches accuracy 1 at ``t111`` (None: never)."""
+    rows = []
+    for s in steps:
+        for c in ("000", "100", "010", "001", "011", "101", "110", "111"):
+            d = {"000": 0, "100": 0, "010": 0, "001": 0, "111": 2}.get(c, 1)
+            row = {"seed": seed, "step": s, "concept_class": c, "distance": d}
+            for j, v in enumerate(("shape", "color", "size")):
+                row[f"measured_{v}"] = 1.0 if (c[j] == "0" or d == 0 or s >= caps[v]) else 0.0
+            row["acc"] = 1.0 if (c != "111" and all(row[f"measured_{v}"] for v in caps)) or \
+                (c == "111" and t111 is not None and s >= t111) else 0.0
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def test_toy_prediction_can_agree_and_can_fail():
+    caps = {"shape": 100, "color": 300, "size": 200}
+    ok = toy.predicted_emergence(_runs_table(300, caps), "111")
+    assert ok.loc[0, "predicted"] == 300 and ok.loc[0, "measured"] == 300 and ok.loc[0, "agrees"]
+    assert toy.capability_times(_runs_table(300, caps)).loc[0].to_dict() == {"shape": 100.0, "color": 300.0,
+                                                                             "size": 200.0}
+    late = toy.predicted_emergence(_runs_table(None, caps), "111")  # capabilities learned, 111 never composed
+    assert not late.loc[0, "agrees"] and np.isnan(late.loc[0, "measured"])
+    early = toy.predicted_emergence(_runs_table(100, caps), "111")  # 111 before its last capability
+    assert not early.loc[0, "agrees"]
+    cross = toy.cross_class_product(_runs_table(300, caps), "111")
+    assert np.allclose(cross.predicted, [0, 0, 1, 1]) and np.allclose(cross.observed, [0, 0, 1, 1])

@@ -3,7 +3,7 @@ import json
 import pytest
 
 from cglib.config import ExperimentConfig, preset
-from cglib.runs import Run, run_id
+from cglib.runs import run_id
 from cglib.train import train
 
 KEYS_THAT_VARY = {"wall_s"}
@@ -69,7 +69,13 @@ def test_per_variable_dropout_and_adamw_train(run_root):
 
 @pytest.mark.parametrize("over, words", [
     ({"width": 12}, ["ModelConfig.width", "12", "multiple of 8"]),
-    ({"cond": "concat"}, ["ModelConfig.cond", "'concat'", "'up' or 'film'"]),
+    ({"cond": "concat"}, ["ModelConfig.cond", "'concat'", "film, up, multiply"]),
+    ({"lr": "fast"}, ["TrainConfig.lr", "'fast'", "must be a number"]),
+    ({"cond_frozen": "yes"}, ["ModelConfig.cond_frozen", "'yes'", "True or False"]),
+    ({"cond_values": "measured"}, ["ModelConfig.cond_values", "'measured'", "'nominal' or 'drawn'"]),
+    ({"size_small": (0.2, 0.3)}, ["size_small", "overlaps"]),
+    ({"overprompt": (0.5,)}, ["TrainConfig.overprompt", "> 1"]),
+    ({"n_eval_final": -1}, ["TrainConfig.n_eval_final", ">= 0"]),
     ({"T": -3}, ["DiffusionConfig.T", "-3", "positive integer"]),
     ({"sampler": "euler"}, ["DiffusionConfig.sampler", "euler", "'ddim' or 'ddpm'"]),
     ({"batch": 0}, ["TrainConfig.batch", "0", "positive integer"]),
@@ -105,3 +111,56 @@ def test_finetune_starts_from_parent_weights(run_root):
     # one step of Adam moves each weight by at most ~lr; from scratch they would differ by O(1)
     diffs = [(p[k] - c[k]).abs().max().item() for k in p if p[k].dtype.is_floating_point]
     assert max(diffs) < 5 * child_cfg.train.lr
+
+
+@pytest.mark.parametrize("device, words", [("tpu", ["device='tpu'", "'cpu', 'cuda'"]),
+                                           ("cuda", ["device='cuda'", "no CUDA device", "device='auto'"]),
+                                           ("gpu0", ["device='gpu0'", "'auto'"])])
+def test_bad_device_stops_before_anything_is_written(device, words, run_root):
+    import torch
+    if device == "cuda" and torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    cfg = preset("smoke", seed=21)
+    with pytest.raises(ValueError) as e:
+        train(cfg, run_root, device=device, progress=False)
+    for w in words:
+        assert w in str(e.value)
+    assert not (run_root / f"run-{run_id(cfg)}").exists()
+
+
+def test_new_options_keep_old_run_ids_and_change_their_own():
+    """Options added for the seed search leave every existing config's id as it was (ids recorded before)."""
+    assert run_id(preset("smoke")) == "ee3e7e79b103"
+    defaults = dict(cond_frozen=False, cond_values="nominal", size_large=(0.26, 0.32), size_small=(0.13, 0.17),
+                    n_eval_final=0, overprompt=())
+    assert run_id(preset("smoke", **defaults)) == "ee3e7e79b103"
+    for over in ({"cond_values": "drawn"}, {"cond_frozen": True}, {"size_small": (0.11, 0.17)}, {"n_eval_final": 200},
+                 {"overprompt": (1.5,)}, {"cond": "multiply"}, {"cond_embed": "per_variable_mlp"},
+                 {"lr_schedule": "linear"}):
+        assert run_id(preset("smoke", **over)) != run_id(preset("smoke"))
+
+
+def test_continuous_conditions_and_overprompting_train(run_root):
+    cfg = preset("smoke", seed=8, cond_values="drawn", overprompt=(1.5, 2.0), n_eval_final=6)
+    run = train(cfg, run_root, progress=False)
+    rows = run.metrics()
+    far = [r for r in rows if r["concept_class"] == "111"]
+    assert all("acc_over" in r and r["over_strength"] in (1.5, 2.0) and "acc_over_1.5" in r for r in far)
+    assert all("acc_over" not in r for r in rows if r["concept_class"] != "111")
+    assert run.samples()["grid"].shape[1] == 4  # grid_k of the smoke preset
+    assert ExperimentConfig.from_dict(json.loads((run.path / "config.json").read_text())) == cfg
+
+
+def test_official_mechanism_trains_with_its_frozen_condition(run_root):
+    import torch
+    cfg = preset("smoke", seed=9, cond="multiply", cond_embed="per_variable_mlp", cond_frozen=True,
+                 cond_values="drawn", lr_schedule="linear", ema=0.0)
+    run = train(cfg, run_root, progress=False)
+    from cglib.train import build
+    torch.manual_seed(cfg.train.seed)  # as train does: the same seed draws the same random condition networks
+    fresh, _ = build(cfg, torch.device("cpu"))
+    trained = torch.load(run.checkpoint_path, weights_only=False)["model"]
+    for name, p in fresh.state_dict().items():
+        if name.startswith(("cond1.", "cond0.")):
+            assert torch.equal(p, trained[name]), name
+    assert run.finished and run.checkpoint_path.exists()

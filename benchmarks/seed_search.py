@@ -1,0 +1,122 @@
+"""The recipe search of issue 13: candidates for the `cpu` preset, each judged on seeds 0, 1 and 2.
+
+Every candidate is a pinned base recipe (the `cpu` preset as it stood before this search) with a
+few fields changed.  Each (candidate, seed) is an ordinary run in the run store (default `runs/`,
+the book's own store, so the chosen candidate's runs are the ones chapter 4 reads back).  A screen
+trains every run only up to ``--stop-at`` steps (a checkpoint, as an interruption would leave it);
+confirming resumes the same runs to their full budget, so a screen costs nothing extra.  Two
+single-threaded runs train at a time (the 2-core machine's best throughput).  The last evaluation
+of a finished run judges 200 samples per class (``n_eval_final``); earlier ones 40.
+
+Usage:
+  python benchmarks/seed_search.py --candidates base,drawn --stop-at 1120     # screen
+  python benchmarks/seed_search.py --candidates drawn                         # confirm (train to the end)
+  python benchmarks/seed_search.py --collect --out benchmarks/results/seed_search_<date>.json
+Prints one row per candidate and seed: the last step reached, the accuracy (with rejection) of the
+distance-1 classes and of `111` there, the best `111` seen, and the overprompted `111`.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+#: The `cpu` preset before this search (2026-11-27) at the paper's batch size 64 (the same 1954 steps at half
+#: the images: this session's machine trains 4x slower than the one the old preset was chosen on), pinned so
+#: that the search means the same later.
+BASE = dict(width=32, cond="film", cond_embed="mlp", attention=False, T=400, target="v", sample_steps=20,
+            n_train=5000, epochs=25.0, batch=64, lr=2e-3, eval_every=160, n_eval=40, ema=0.995)
+#: Evaluation added for this search: 200 samples per class at the end, and `111` overprompted.
+EVAL = dict(n_eval_final=200, overprompt=(1.25, 1.5, 2.0, 2.5, 3.0))
+CANDIDATES = {  # name -> fields changed from BASE
+    "b64": {},
+    # each image's drawn colour and size as the condition (the official code, Park et al. 2024), and a wider
+    # spread of sizes inside each size value, so that triangles (all large) show the size knob at work too
+    "b64_drawn_wide": {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": (0.12, 0.17)},
+}
+SEEDS = (0, 1, 2)
+
+
+def config(name: str, seed: int):
+    from cglib.config import ExperimentConfig
+    return ExperimentConfig().replace(**{**BASE, **EVAL, **CANDIDATES[name], "seed": seed})
+
+
+def _job(cfg_dict: dict, root: str, stop_at: int | None) -> str:
+    import torch
+    torch.set_num_threads(1)
+    from cglib.config import ExperimentConfig
+    from cglib.train import train
+    cfg = ExperimentConfig.from_dict(cfg_dict)
+    run = train(cfg, root, device="cpu", progress=False, stop_after=stop_at)
+    return run.id
+
+
+def summary(record: dict):
+    """One row per run of a record: steps reached, accuracies at the last evaluation, best and overprompted 111."""
+    import pandas as pd
+    rows = []
+    for r in record["runs"]:
+        m = pd.DataFrame(r["metrics"])
+        last = m[m.step == m.step.max()].set_index("concept_class")
+        far = m[m.concept_class == "111"]
+        row = {"candidate": r["candidate"], "seed": r["seed"], "step": int(m.step.max()),
+               "of": r["steps"], **{c: last.loc[c, "acc"] for c in ("101", "110", "011", "111")},
+               "n_final": r.get("n_final"), "best 111": far.acc.max(),
+               "111 shape/colour/size": "/".join(f"{last.loc['111', f'measured_{v}']:.2f}"
+                                                  for v in ("shape", "color", "size")),
+               "reject 111": last.loc["111", "reject_rate"]}
+        if "acc_over" in far:
+            row["best over 111"] = far.acc_over.max()
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--candidates", default=",".join(CANDIDATES))
+    ap.add_argument("--seeds", default=",".join(map(str, SEEDS)))
+    ap.add_argument("--stop-at", type=int, default=None, help="screen: stop every run at this step")
+    ap.add_argument("--root", default="runs")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--collect", action="store_true", help="train nothing; report what the run store holds")
+    ap.add_argument("--out", default="")
+    a = ap.parse_args()
+    from cglib.runs import Run, run_dir, run_id
+
+    names = a.candidates.split(",")
+    unknown = [n for n in names if n not in CANDIDATES]
+    if unknown:
+        sys.exit(f"unknown candidate(s) {unknown}; known: {', '.join(CANDIDATES)}")
+    seeds = [int(s) for s in a.seeds.split(",")]
+    jobs = [(n, s, config(n, s)) for s in seeds for n in names]
+    if not a.collect:
+        import multiprocessing as mp
+        with ProcessPoolExecutor(a.workers, mp_context=mp.get_context("spawn")) as pool:
+            futs = {pool.submit(_job, c.to_dict(), a.root, a.stop_at): (n, s) for n, s, c in jobs}
+            for f in as_completed(futs):
+                print(f"done {futs[f]}: run {f.result()}", flush=True)
+    record = {"what": "benchmarks/seed_search.py: candidates for the cpu preset on seeds 0-2, trained on 2 CPU cores "
+                      "(two single-thread runs at a time); acc = accuracy with rejection, 40 samples per class per "
+                      "evaluation and 200 at the last evaluation of a finished run",
+              "date": datetime.date.today().isoformat(), "base": BASE, "eval": EVAL, "runs": []}
+    for n, s, c in jobs:
+        r = Run(run_dir(run_id(c), a.root), c)
+        m = r.metrics()
+        if not m:
+            continue
+        record["runs"].append({"candidate": n, "seed": s, "overrides": CANDIDATES[n], "run_id": r.id,
+                               "finished": r.finished, "steps": c.train.steps, "wall_s": max(x["wall_s"] for x in m),
+                               "n_final": c.train.n_eval_final if r.finished else c.train.n_eval, "metrics": m})
+    if record["runs"]:
+        print(summary(record).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    if a.out:
+        Path(a.out).write_text(json.dumps(record, default=list))
+        print("wrote", a.out)
+
+
+if __name__ == "__main__":
+    main()
