@@ -17,7 +17,7 @@ import torch
 
 from cglib.concepts import all_classes
 from cglib.config import preset
-from cglib.emergence import first_reach
+from cglib.emergence import REACHED, first_reach
 from cglib.render import render
 from cglib.runs import Run
 from cglib.tasks import probes_for, score
@@ -46,7 +46,7 @@ def main():
     opt = torch.optim.Adam(model.parameters(), 1e-3)
     s, b = cfg.train.image_size, cfg.train.batch
     x = torch.randn(b, 3, s, s, device=dev)
-    c = torch.randint(0, 2, (b, cfg.train.n_variables), device=dev)
+    c = torch.randint(0, 2, (b, cfg.train.n_variables), device=dev).float()  # value coordinates
     if dev.type == "cpu":
         x = x.contiguous(memory_format=torch.channels_last)
 
@@ -68,7 +68,7 @@ def main():
 
     def evaluate():
         imgs = generate(model, diffusion, classes, ne, s, 0)
-        score(imgs, classes, ne, probes, cfg.train.train_classes)
+        score(imgs, classes, ne, probes, cfg.train.train_classes, cfg.train.render_config())
     dt = timed(evaluate, repeat=1)
     print(f"one evaluation pass ({ne} samples x {len(classes)} classes, DDIM-{cfg.diffusion.sample_steps}, "
           f"measured + probed): {dt:.1f} s")
@@ -76,11 +76,11 @@ def main():
     run = Run.open(cfg)
     if run.finished:
         tab = run.table()
-        reach = first_reach(tab, 0.8)
+        reach = first_reach(tab, REACHED)
         wall = tab.groupby("step").wall_s.first()
         parts = [f"distance {d}: " + ("never" if np.isnan(st) else f"step {int(st)}, {wall[st] / 60:.1f} min")
                  for d, st in reach.items()]
-        print(f"finished {a.scale} run {run.id} ({run.summary()['wall_s'] / 60:.1f} min): first >= 0.8 at " + "; ".join(parts))
+        print(f"finished {a.scale} run {run.id} ({run.summary()['wall_s'] / 60:.1f} min): first >= {REACHED} at " + "; ".join(parts))
         print("final accuracy:", {k: round(v, 2) for k, v in run.summary()["final"].items()})
     else:
         print(f"no finished {a.scale} run in the run store; train one with chapter 4 to get emergence times")

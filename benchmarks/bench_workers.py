@@ -24,7 +24,7 @@ def _throughput(threads: int, steps: int, out=None) -> float:
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     b = cfg.train.batch
     x = torch.randn(b, 3, cfg.train.image_size, cfg.train.image_size).contiguous(memory_format=torch.channels_last)
-    c = torch.zeros(b, 3, dtype=torch.long)
+    c = torch.zeros(b, 3)
     for i in range(steps + 5):
         if i == 5:
             t = time.perf_counter()

@@ -40,7 +40,7 @@ def main():
             t0 = time.perf_counter()
             images = generate(model, diffusion, classes, a.n, run.cfg.train.image_size, a.seed, sampler=sampler,
                               steps=int(steps) if steps else None, eta=eta)
-            m = measure(images, 3)
+            m = measure(images, 3, run.cfg.train.render_config())
             acc = {c: measured_scores(m.part(slice(i * a.n, (i + 1) * a.n)), c)["acc"] for i, c in enumerate(classes)}
             row = {"run": run.id, "sampler": spec, "n": a.n, "acc": acc, "seconds": round(time.perf_counter() - t0, 1)}
             out.append(row)

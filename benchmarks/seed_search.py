@@ -5,7 +5,8 @@ few fields changed.  Each (candidate, seed) is an ordinary run in the run store 
 the book's own store, so the chosen candidate's runs are the ones chapter 4 reads back).  A screen
 trains every run only up to ``--stop-at`` steps (a checkpoint, as an interruption would leave it);
 confirming resumes the same runs to their full budget, so a screen costs nothing extra.  Two
-single-threaded runs train at a time (the 2-core machine's best throughput).  The last evaluation
+single-threaded runs train at a time (the 2-core machine's best throughput), through ``cglib.sweep``
+(``--executor ray`` spreads them over a Ray cluster instead).  The last evaluation
 of a finished run judges 200 samples per class (``n_eval_final``); earlier ones 40.
 
 Usage:
@@ -21,7 +22,6 @@ import argparse
 import datetime
 import json
 import sys
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 #: The `cpu` preset before this search (2026-11-27) at the paper's batch size 64 (the same 1954 steps at half
@@ -43,16 +43,6 @@ SEEDS = (0, 1, 2)
 def config(name: str, seed: int):
     from cglib.config import ExperimentConfig
     return ExperimentConfig().replace(**{**BASE, **EVAL, **CANDIDATES[name], "seed": seed})
-
-
-def _job(cfg_dict: dict, root: str, stop_at: int | None) -> str:
-    import torch
-    torch.set_num_threads(1)
-    from cglib.config import ExperimentConfig
-    from cglib.train import train
-    cfg = ExperimentConfig.from_dict(cfg_dict)
-    run = train(cfg, root, device="cpu", progress=False, stop_after=stop_at)
-    return run.id
 
 
 def summary(record: dict):
@@ -81,7 +71,8 @@ def main():
     ap.add_argument("--seeds", default=",".join(map(str, SEEDS)))
     ap.add_argument("--stop-at", type=int, default=None, help="screen: stop every run at this step")
     ap.add_argument("--root", default="runs")
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2, help="runs at once with the local executor")
+    ap.add_argument("--executor", default="local", help="'local' (this machine) or 'ray' ($RAY_ADDRESS or a local Ray)")
     ap.add_argument("--collect", action="store_true", help="train nothing; report what the run store holds")
     ap.add_argument("--out", default="")
     a = ap.parse_args()
@@ -94,11 +85,8 @@ def main():
     seeds = [int(s) for s in a.seeds.split(",")]
     jobs = [(n, s, config(n, s)) for s in seeds for n in names]
     if not a.collect:
-        import multiprocessing as mp
-        with ProcessPoolExecutor(a.workers, mp_context=mp.get_context("spawn")) as pool:
-            futs = {pool.submit(_job, c.to_dict(), a.root, a.stop_at): (n, s) for n, s, c in jobs}
-            for f in as_completed(futs):
-                print(f"done {futs[f]}: run {f.result()}", flush=True)
+        from cglib.sweep import sweep
+        sweep([c for _, _, c in jobs], a.root, workers=a.workers, executor=a.executor, stop_after=a.stop_at)
     record = {"what": "benchmarks/seed_search.py: candidates for the cpu preset on seeds 0-2, trained on 2 CPU cores "
                       "(two single-thread runs at a time); acc = accuracy with rejection, 40 samples per class per "
                       "evaluation and 200 at the last evaluation of a finished run",

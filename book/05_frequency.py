@@ -34,25 +34,28 @@ seed = 0
 counts = "auto"  # counts of the varied class, e.g. [0, 10, 30, 100, 300]; "auto" = the scale default grid
 base_count = "auto"  # count of each of the other three training classes; "auto" = the scale default
 steps = "auto"  # optimisation steps of every point; "auto" = the scale default
-threshold = 0.8  # "reached" means accuracy >= threshold
-workers = 1  # runs trained at once in a process pool; 1 = one after another, auto = one per core (max 4)
+threshold = "auto"  # "reached" means accuracy >= threshold; "auto" = the book's REACHED (0.8)
+workers = "auto"  # runs trained at once on this machine; 1 = one after another, auto = one per core (max 4)
+executor = "local"  # "local" (this machine) or "ray" (a Ray cluster at $RAY_ADDRESS, or a local Ray)
 device = "auto"  # "auto" picks CUDA when present
 run_root = ""  # run store; empty means $CGLIB_RUNS, else runs/
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 
 from cglib import plots
 from cglib.book import glue, resolve_scale
 from cglib.concepts import PRESETS, distances
+from cglib.config import preset
+from cglib.emergence import REACHED
 from cglib.frequency import CAPABILITY, count_sweep
 from cglib.scales import FREQUENCY
 from cglib.sliders import slider
 from cglib.sweep import critical_count, sweep, sweep_table
 
 scale = resolve_scale(scale)
+threshold = REACHED if threshold == "auto" else threshold
 auto = FREQUENCY[scale]
 opts = dict(counts=None if counts == "auto" else counts, base_count=None if base_count == "auto" else base_count,
             steps=None if steps == "auto" else steps, seed=seed)
@@ -62,7 +65,7 @@ print(f"scale={scale}, counts={sorted(set(grid))}, base_count={dict(cfgs['010'][
       f"steps={cfgs['010'][0].train.steps}, runs={sum(map(len, cfgs.values()))}")
 
 # %%
-runs = sweep([c for v in cfgs for c in cfgs[v]], run_root or None, device=device, workers=workers)
+runs = sweep([c for v in cfgs for c in cfgs[v]], run_root or None, device=device, workers=workers, executor=executor)
 labels = [{"varied": v, "count": dict(c.train.counts)[v]} for v in cfgs for c in cfgs[v]]
 tab = sweep_table(runs, labels)
 by_point = {(lab["varied"], lab["count"]): r for lab, r in zip(labels, runs)}
@@ -119,6 +122,7 @@ for v, (cap, _) in CAPABILITY.items():
     glue(f"c111_{cap}", fmt(crit_tab[(crit_tab["varied class"] == v) & (crit_tab["class"] == "111")]
                             ["critical count"].iloc[0]))
 glue("threshold", threshold)
+glue("ch4_steps", preset(scale).train.steps)
 crit_tab.assign(**{"critical count": crit_tab["critical count"].map(fmt)})
 
 # %% [markdown]
@@ -134,8 +138,8 @@ crit_tab.assign(**{"critical count": crit_tab["critical count"].map(fmt)})
 #
 # At a count of 0 the capability is absent from the data and no class that needs it can be drawn;
 # the table above shows where along the grid each class switches on. "not reached" means the class
-# stays below the threshold even at the largest count, within this scale's training budget (the
-# `cpu` scale trains each point for far fewer steps than chapter 4's run, so `111` rarely composes).
+# stays below the threshold even at the largest count, within this scale's training budget: each
+# point trains for {glue:text}`steps` steps, chapter 4's runs for {glue:text}`ch4_steps`.
 #
 # ## Sliders: what the model draws at each count and each point in training
 #
@@ -171,3 +175,22 @@ slider(panel, {"capability": list(caps), "count": xs_all, "step": eval_steps},
 # perfect filtering: keep the concept's frequency below its critical count. Rerun this chapter with
 # `python -m cglib.rerun 05_frequency -p counts "[0, 5, 10, 20, 50, 100, 200, 300]"` for the
 # paper's grid, or `-p scale paper` on a GPU.
+
+#
+# ## On a cluster
+#
+# At `paper` scale this chapter is {glue:text}`n_runs` full training runs (more with the paper's
+# grid), which outgrow one machine. Every point is an ordinary run in the run store, so the same
+# sweep can fan out over a Ray cluster without changing the chapter:
+#
+# ```bash
+# ray start --head --port=6379                  # on the head node
+# ray start --address=HEAD_IP:6379              # on every worker node
+# export RAY_ADDRESS=HEAD_IP:6379 CGLIB_RUNS=/shared/runs   # a run store that every node mounts
+# make rerun CHAPTER=05_frequency ARGS="-p executor ray -p scale paper"
+# ```
+#
+# Each point becomes one Ray task; on a GPU each asks for a fraction of a card so that several of
+# these small models share one. A finished point is read back, never retrained; a task whose worker
+# dies is retried by Ray and resumes from its last checkpoint. The README measures what Ray costs on
+# a laptop.

@@ -16,23 +16,29 @@
 # %% [markdown]
 # # Reproduce every figure
 #
-# For each figure of the paper: the chapter that makes it and the command that reruns it at each
-# scale. The training time column is read from the run store of the machine that built this page
-# (the `wall_s` each run recorded, training and evaluation together, on that machine); a dash means
-# that run is not in this build's run store. Whole-chapter execution times are on the
-# [status page](status.md).
+# For each figure of the paper: the chapter that makes it and the command that reruns it at the
+# default `cpu` scale; add `ARGS="-p scale paper"` for the paper's settings on a GPU (chapters 4-6
+# also take `-p executor ray` to spread their runs over a Ray cluster). The training time column is
+# read from the run store of the machine that built this page (the `wall_s` each run recorded,
+# training and evaluation together, on that machine); a dash means that run is not in this build's
+# run store. Whole-chapter execution times are on the [status page](status.md).
 
-# %% tags=["parameters"]
+# %% tags=["parameters", "remove-input"]
 scale = "auto"  # the scale this build used; "auto" reads $CGLIB_SCALE, else "cpu"
+run_root = ""  # run store; empty means $CGLIB_RUNS, else runs/
 
-# %%
+# %% tags=["remove-input"]
+import json
+
 import pandas as pd
 
 from cglib.book import resolve_scale
 from cglib.config import preset
-from cglib.runs import Run, run_dir, run_id
+from cglib.runs import run_dir, run_id, run_root as store_root
 
 scale = resolve_scale(scale)
+root = run_root or None
+SEEDS = range(3)  # chapter 4's default seeds
 
 
 def fig8(sc):
@@ -46,26 +52,26 @@ def fig9(sc):
     return [base] + [finetune_config(base, added, sc) for added in ADDITIONS.values()]
 
 
-def fig10(sc):  # the stand-in the chapter built (real CelebA runs are listed by their own folder)
-    from cglib.celeba import celeba_config
-    from cglib.celeba_standin import standin_root
+def celeba_runs(sc):
+    """Finished CelebA runs of this scale in the store, found by their config (no CelebA file is opened)."""
     from cglib.scales import CELEBA
-    root = standin_root(n=CELEBA[sc]["standin_n"])
-    return [celeba_config(sc, root)] if (root / "list_attr_celeba.txt").exists() else []
+    out = []
+    for p in store_root(root).glob("run-*/DONE"):
+        t = json.loads((p.parent / "config.json").read_text())["train"]
+        if t.get("dataset") == "celeba" and t["image_size"] == CELEBA[sc]["image_size"]:
+            out.append(p.parent)
+    return out
 
 
-FIGURES = [  # figure, what, chapter, configs of the runs behind it (None: no training)
-    ("Fig. 3, 4", "concept graphs", "01_concept_graphs", None),
-    ("Fig. 11", "rendered objects per class", "01_concept_graphs", None),
-    ("Fig. 7", "toy model of emergence", "02_toy_model", None),
-    ("Fig. 12, eq. 1", "the network, loss and samplers", "03_diffusion", lambda sc: [preset(sc)]),
-    ("Fig. 5", "order of emergence, trajectories, samples over time", "04_emergence", lambda sc: [preset(sc)]),
-    ("Fig. 6", "multiplicative vs additive, per-variable accuracy", "04_emergence", lambda sc: [preset(sc)]),
-    ("Figs. 13-15", "mean generated images with probe predictions", "04_emergence", lambda sc: [preset(sc)]),
-    ("Fig. 16", "four concept variables", "04_emergence", lambda sc: [preset(sc, train_classes="minimal4")]),
-    ("Fig. 8", "critical data frequency (two count sweeps)", "05_frequency", fig8),
-    ("Fig. 9", "adversarial set and two fine-tunes", "06_finetuning", fig9),
-    ("Fig. 10", "CelebA (this build: the stand-in)", "07_celeba", fig10),
+FIGURES = [  # figure, chapter, configs of the runs behind it (None: no training)
+    ("Figs. 3, 4, 11: concept graphs, rendered objects", "01_concept_graphs", None),
+    ("Fig. 7: toy model of emergence", "02_toy_model", None),
+    ("Fig. 12, eq. 1: network, loss, samplers", "03_diffusion", lambda sc: [preset(sc)]),
+    ("Figs. 5, 6, 13-15: emergence over 3 seeds", "04_emergence", lambda sc: [preset(sc, seed=s) for s in SEEDS]),
+    ("Fig. 16: four concept variables", "04_emergence", lambda sc: [preset(sc, train_classes="minimal4")]),
+    ("Fig. 8: critical data frequency", "05_frequency", fig8),
+    ("Fig. 9: adversarial set, two fine-tunes", "06_finetuning", fig9),
+    ("Fig. 10: CelebA (or its stand-in)", "07_celeba", celeba_runs),
 ]
 
 
@@ -73,21 +79,18 @@ def minutes(configs, sc):
     """Summed training-and-evaluation time of the runs behind a figure, if all are in the run store."""
     if configs is None:
         return "no training"
-    cfgs = configs(sc)
-    paths = [run_dir(run_id(c)) for c in cfgs]
-    if not cfgs or not all((p / "DONE").exists() for p in paths):
+    found = configs(sc)
+    paths = [c if not hasattr(c, "train") else run_dir(run_id(c), root) for c in found]
+    if not paths or not all((p / "DONE").exists() for p in paths):
         return "-"
-    total = sum(Run.load(p).summary()["wall_s"] for p in paths)
-    return f"{total / 60:.1f} min ({len(paths)} run{'s' * (len(paths) > 1)})"
+    total = sum(json.loads((p / "DONE").read_text())["wall_s"] for p in paths)
+    return f"{total / 60:.1f} min, {len(paths)} run{'s' * (len(paths) > 1)}"
 
 
-rows = []
-for fig, what, ch, configs in FIGURES:
-    rows.append({"figure": fig, "shows": what, "chapter": ch,
-                 "rerun (cpu, the default)": f"make rerun CHAPTER={ch}",
-                 "rerun (paper, GPU)": f'make rerun CHAPTER={ch} ARGS="-p scale paper"',
-                 f"training time, {scale} scale, this build": minutes(configs, scale)})
-pd.DataFrame(rows).set_index("figure")
+rows = [{"figure": fig, "rerun": f"make rerun CHAPTER={ch}", f"training time ({scale})": minutes(configs, scale)}
+        for fig, ch, configs in FIGURES]
+pd.DataFrame(rows).set_index("figure").style.set_table_styles(
+    [{"selector": "td, th", "props": "white-space: normal; font-size: 0.85em; padding: 2px 6px"}])
 
 # %% [markdown]
 # Chapter 7 runs on real CelebA with `make rerun CHAPTER=07_celeba ARGS="-p celeba_root /path/to/celeba"`

@@ -4,7 +4,10 @@ Used in: every chapter.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+from pathlib import Path
 
 from .config import check_scale
 
@@ -27,14 +30,16 @@ def glue(name: str, value, fmt: str | None = None):
     text = format(value, fmt) if fmt else str(value)
     try:
         from myst_nb import glue as _glue
-        _glue(name, text, display=False)
-    except ImportError:  # pragma: no cover - myst-nb is in requirements.txt
-        pass
+    except ImportError as e:
+        raise ImportError("cglib.book.glue needs myst-nb (pip install -r requirements.txt), which the book's "
+                          "prose reads its numbers through") from e
+    _glue(name, text, display=False)
 
 
 def live() -> bool:
-    """True in a live Jupyter session; False while the static book is built (``CGLIB_STATIC=1``), where
-    kernel-bound widgets would render as dead controls."""
+    """True in a live Jupyter session; False while the static book is built (``CGLIB_STATIC=1``, which the
+    book's own Sphinx extension ``book/_ext/offline.py`` sets for every build, whatever command starts it),
+    where kernel-bound widgets would render as dead controls."""
     return not os.environ.get("CGLIB_STATIC")
 
 
@@ -45,3 +50,30 @@ def progress_bar(*args, **kwargs):
     else:
         from tqdm import tqdm
     return tqdm(*args, **kwargs)
+
+
+# ---------------------------------------------------------------- the book's execution cache
+
+
+def library_hash() -> str:
+    """A hash of the library's source (every ``cglib/*.py``): it changes whenever the library does."""
+    h = hashlib.sha1()
+    for p in sorted(Path(__file__).parent.glob("*.py")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def refresh_execution_cache(cache_dir, source_hash: str | None = None) -> bool:
+    """Empty the book's execution cache (``_build/.jupyter_cache``) if it was filled by another version of
+    the library, so that no page shows numbers an older ``cglib`` computed; then stamp it with this
+    version.  Runs are not touched: re-executed chapters read them back from the run store.  Returns True
+    if the cache was emptied."""
+    cache_dir = Path(cache_dir)
+    source_hash = source_hash or library_hash()
+    stamp = cache_dir / "cglib-source-hash"
+    stale = cache_dir.exists() and (not stamp.exists() or stamp.read_text().strip() != source_hash)
+    if stale:
+        shutil.rmtree(cache_dir)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(source_hash)
+    return stale

@@ -133,6 +133,9 @@ def check_train_set(train, n_variables: int | None = None) -> tuple[str, ...]:
 
     Raises ``ValueError`` naming the bad class, or saying the set is empty.
     """
+    if isinstance(train, str) and train.strip().startswith("["):  # a list written as text (papermill's -p)
+        import ast
+        train = ast.literal_eval(train)
     if isinstance(train, str):
         if train not in PRESETS:
             raise ValueError(f"unknown training-set preset {train!r}; presets: {', '.join(PRESETS)}, "

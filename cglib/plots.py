@@ -138,12 +138,14 @@ def samples_over_time(run, classes=None, n_steps: int = 6, k: int = 1, ax=None, 
 
 
 def mean_images(run, probes_table=None, step=None, ax=None, title=None):
-    """The mean generated image per class (appendix Figs. 13-15), labelled with the probes' accuracies."""
+    """The mean generated image per class (appendix Figs. 13-15), labelled with the probes' accuracies
+    (``sh`` shape, ``co`` colour, ``si`` size)."""
     s = run.samples(step)
     means = s["means"]
     labels = s["classes"]
     if probes_table is not None:
-        labels = [f"{c}\n" + " ".join(f"{v[4]}{probes_table.loc[c, v]:.2f}" for v in ("acc_shape", "acc_color", "acc_size"))
+        short = {"acc_shape": "sh", "acc_color": "co", "acc_size": "si"}
+        labels = [f"{c}\n" + " ".join(f"{k}{probes_table.loc[c, v]:.2f}" for v, k in short.items())
                   for c in s["classes"]]
     return show_grid(means[None], col_labels=labels, ax=ax, scale=1.0,
                      title=title or f"mean generated image per class, step {s['step']}")

@@ -1,15 +1,15 @@
 """Rerun one chapter with papermill: ``python -m cglib.rerun 04_emergence -p scale paper -p seed 3``.
 
-Makes the chapter's ``.ipynb`` from its paired ``.py`` if the notebook is missing or older, checks
-every ``-p`` name against the chapter's parameters cell (papermill alone only warns), runs it, and
-writes the executed notebook to ``out/<chapter>/<parameters>/`` and prints where it and the run
-store are.
+Makes a notebook from the chapter's ``.py`` (what people edit) in the output folder, leaving the
+tracked ``.ipynb`` alone; checks every ``-p`` name against the chapter's parameters cell (papermill
+alone only warns) and every value against its default's type; prints the run store that will be
+used; runs it; and writes the executed notebook to ``out/<chapter>/<parameters>/``.  A chapter that
+stops on a bad value prints the chapter's own message.
 """
 from __future__ import annotations
 
 import argparse
 import ast
-import os
 import sys
 from pathlib import Path
 
@@ -39,6 +39,24 @@ def _value(text: str):
         return text
 
 
+def check_value(name: str, value, default):
+    """A ``-p`` value must have its default's type: a number for a number, True/False for a flag; a
+    parameter whose default is a string (often ``"auto"``) also takes a number or a list, and one whose
+    default is a number also takes ``"auto"``.  Returns an error message, or ``None``."""
+    if isinstance(default, bool):
+        ok = isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = (isinstance(value, int) and not isinstance(value, bool)) or value == "auto"
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    else:
+        ok = True
+    if ok:
+        return None
+    return (f"parameter {name}={value!r} has the wrong type: its default is {default!r} "
+            f"({type(default).__name__}); write lists as -p {name} '[...]'")
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("chapter", help="one of: " + ", ".join(chapters()))
@@ -53,19 +71,26 @@ def main(argv=None):
         if name not in allowed:
             sys.exit(f"unknown parameter {name!r} for {a.chapter}; parameters: {', '.join(allowed)}")
         params[name] = _value(value)
-    src, nb = BOOK / f"{a.chapter}.py", BOOK / f"{a.chapter}.ipynb"
-    if not nb.exists() or nb.stat().st_mtime < src.stat().st_mtime:
-        import jupytext
-        jupytext.write(jupytext.read(src), nb)
-    tag = "-".join(f"{k}={v}" for k, v in sorted(params.items())).replace("/", "_") or "defaults"
+        bad = check_value(name, params[name], allowed[name])
+        if bad:
+            sys.exit(bad)
+    tag = "-".join(f"{k}={v}" for k, v in sorted(params.items())).replace("/", "_").replace(" ", "") or "defaults"
     out = Path(a.out) / a.chapter / tag
     out.mkdir(parents=True, exist_ok=True)
+    import jupytext
     import papermill as pm
-    pm.execute_notebook(str(nb), str(out / f"{a.chapter}.ipynb"), parameters=params, cwd=str(BOOK.parent),
-                        kernel_name="python3")
-    root = params.get("run_root") or os.environ.get("CGLIB_RUNS") or "runs"
+    src = out / f"{a.chapter}.input.ipynb"  # made from the .py people edit; the tracked .ipynb is never written
+    jupytext.write(jupytext.read(BOOK / f"{a.chapter}.py"), src)
+    from .runs import run_root
+    if params.get("run_root"):  # relative to where the command runs, not to the chapter's folder
+        params["run_root"] = str(Path(params["run_root"]).resolve())
+    print(f"run store:         {run_root(params.get('run_root') or None).resolve()}")
+    try:
+        pm.execute_notebook(str(src), str(out / f"{a.chapter}.ipynb"), parameters=params, cwd=str(BOOK),
+                            kernel_name="python3")
+    except pm.PapermillExecutionError as e:
+        sys.exit(f"{a.chapter} stopped: {e.ename}: {e.evalue}\n(the executed notebook is {out / (a.chapter + '.ipynb')})")
     print(f"executed notebook: {out / (a.chapter + '.ipynb')}")
-    print(f"run directories:   {Path(root).resolve()}/run-*")
 
 
 if __name__ == "__main__":

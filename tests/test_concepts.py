@@ -18,7 +18,7 @@ def test_distance_and_sets():
     assert d4["1111"] == 3 and d4["1100"] == 1
     assert max(d4.values()) == 3
     adv = C.distances("adversarial")
-    assert adv["010"] == 1 and adv["111"] == 0
+    assert adv["001"] == 1 and adv["011"] == 1 and adv["111"] == 0 and adv["010"] == 0
 
 
 def test_describe_uses_fixed_order():
@@ -42,3 +42,8 @@ def test_bad_train_sets():
         C.check_train_set(["000", "000"])
     with pytest.raises(ValueError, match="n_variables"):
         C.variables(5)
+
+
+def test_a_training_set_written_as_text_is_read():
+    from cglib.concepts import check_train_set
+    assert check_train_set('["111","011","101","110"]') == ("111", "011", "101", "110")

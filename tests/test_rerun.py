@@ -27,3 +27,33 @@ def test_scale_env_override(monkeypatch):
     assert resolve_scale("auto") == "cpu"
     with pytest.raises(ValueError, match="allowed: smoke, cpu, paper"):
         resolve_scale("big")
+
+
+@pytest.mark.parametrize("args, words", [
+    (["-p", "n_seeds", "'three'"], ["n_seeds='three'", "wrong type", "default is 3"]),
+    (["-p", "fig16", "1"], ["fig16=1", "default is True"]),
+    (["-p", "seed", "0.5"], ["seed=0.5"]),
+])
+def test_parameter_values_are_type_checked(args, words):
+    with pytest.raises(SystemExit) as e:
+        rerun.main(["04_emergence", *args])
+    for w in words:
+        assert w in str(e.value)
+
+
+def test_value_checks_accept_what_chapters_take():
+    assert rerun.check_value("train_classes", ["111", "011"], "auto") is None  # a list for an "auto" string
+    assert rerun.check_value("workers", "auto", 1) is None
+    assert rerun.check_value("threshold", 1, 0.8) is None
+    assert rerun.check_value("scale", "paper", "auto") is None
+
+
+def test_a_chapter_that_stops_on_a_bad_value_says_why(tmp_path, monkeypatch):
+    """Run for real (smoke): the tracked .ipynb is not touched and the chapter's own message is printed."""
+    import os
+    nb = rerun.BOOK / "04_emergence.ipynb"
+    before = (nb.stat().st_mtime_ns, nb.read_bytes())
+    os.utime(rerun.BOOK / "04_emergence.py")  # a newer .py must not make the runner rewrite the .ipynb
+    with pytest.raises(SystemExit, match="n_seeds=0 is not allowed"):
+        rerun.main(["04_emergence", "-p", "scale", "smoke", "-p", "n_seeds", "0", "--out", str(tmp_path)])
+    assert (nb.stat().st_mtime_ns, nb.read_bytes()) == before
