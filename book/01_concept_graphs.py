@@ -33,7 +33,7 @@ train_classes = "minimal"  # a preset ("minimal", "adversarial") or a list such 
 train_classes_4 = "minimal4"  # the 4-variable training set (Fig. 16)
 n_gallery = 8  # rendered objects shown per class
 seed = 0  # seed of every render on this page
-run_root = ""  # where trained probes are cached ("" = $CGLIB_RUNS or runs/)
+run_root = ""  # where trained probes are cached; empty means $CGLIB_RUNS, else runs/
 
 # %%
 import matplotlib.pyplot as plt

@@ -100,7 +100,15 @@ plt.show()
 # with `cond_frozen=True` is what the published code ran, and the `paper` scale uses it; `"up"`
 # modulates the middle and up-sampling blocks (FiLM: a scale and shift after each GroupNorm);
 # `"film"` modulates every block, and the `cpu` scale uses it with the one-hot tuple through one MLP.
-# This scale's network:
+#
+# The `paper` scale runs what the published code ran, not what the text describes: the frozen
+# multiplying condition; colour and size read from each image (the code feeds RGB and a radius;
+# here colour is one coordinate, blue minus red); Adam with its default $\beta_2 = 0.999$ and no
+# weight decay (the text: $\beta_2 = 0.99$, weight decay $10^{-5}$) at a learning rate of $10^{-4}$
+# decayed linearly to 0; 500 noise steps (the text searched 100 to 400); no EMA; small objects
+# 0.59 times the size of large ones, as the code's Blender scenes (1.6 and 2.7 units). The network
+# is this library's U-Net, not the code's `ContextUnet` (which pools the 7x7 features to one vector
+# and embeds time with a small MLP rather than sinusoids). This scale's network:
 
 # %%
 model = UNet(cfg.model, cfg.train.n_variables)

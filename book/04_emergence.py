@@ -29,9 +29,9 @@
 scale = "auto"  # "smoke" | "cpu" | "paper"; "auto" reads $CGLIB_SCALE, else "cpu"
 seed = 0  # first seed
 n_seeds = 3  # seeds seed, seed+1, ...; curves show the mean and the min-max band over seeds
-train_classes = "auto"  # "auto" = the minimal set for n_variables, or a preset name, or a list of classes
+train_classes = "auto"  # auto: the minimal set for n_variables; or a preset name, or a list of classes
 n_variables = 3  # 3 (shape, color, size) or 4 (adds background)
-guidance = 0.0  # classifier-free guidance weight at evaluation (paper: 0); > 0 trains with p_uncond = 0.1
+guidance = 0.0  # classifier-free guidance weight at evaluation (paper: 0); above 0 also trains with p_uncond 0.1
 fig16 = True  # also train the 4-variable run of Fig. 16
 workers = "auto"  # runs trained at once on this machine ("auto": one per core, so two seeds at a time on 2 cores)
 executor = "local"  # "local" (this machine) or "ray" (a Ray cluster at $RAY_ADDRESS, or a local Ray)
@@ -118,8 +118,8 @@ order
 ps = probe_space(tab[tab.seed == seed])
 ax = plt.figure(figsize=(6, 5)).add_subplot(projection="3d")
 for c, g in ps.groupby("concept_class"):
-    g = g.sort_values("step").dropna(subset=["shape"])
     col = plots.DIST_COLORS[int(g.distance.iloc[0])]
+    g = g.sort_values("step").dropna(subset=["shape"])  # evaluations with no sample read have no position
     ax.plot(g["shape"], g["color"], g["size"], "-", lw=1, color=col)
     ax.scatter(g["shape"], g["color"], g["size"], s=4 + 30 * g["read"], color=col)
     ax.scatter(*[int(ch) for ch in c[:3]], s=120, color=col, edgecolor="k")
@@ -262,17 +262,17 @@ from cglib.emergence import recorded_sweep, seed_search_summary
 
 search = recorded_sweep(sorted(RESULTS.glob("seed_search_*.json"))[-1])
 print(search.attrs["what"])
-summ = seed_search_summary(search, far)
+summ = seed_search_summary(search, "111")
 glue("n_candidates", summ.index.get_level_values(0).nunique())
-worst = summ.groupby(level=0)[far].min()
+worst = summ.groupby(level=0)["111"].min()
 glue("n_passing", int((worst >= REACHED).sum()))
 glue("chosen", f"{worst.idxmax()} (worst seed {worst.max():.2f})")
 fig, ax = plt.subplots(figsize=(8, 3.6))
-for i, (cand, gc) in enumerate(search[search.concept_class == far].groupby("candidate")):
+for i, (cand, gc) in enumerate(search[search.concept_class == "111"].groupby("candidate")):
     for s, gs in gc.groupby("seed"):
         ax.plot(gs.step, gs.acc, color=plt.cm.tab10(i), lw=1.2, label=cand if s == gc.seed.min() else None)
 ax.axhline(REACHED, color="k", ls=":", lw=1)
-ax.set(xlabel="step", ylabel=f"accuracy of {far}", ylim=(-0.02, 1.02), title=f"{far} per candidate, one line per seed")
+ax.set(xlabel="step", ylabel="accuracy of 111", ylim=(-0.02, 1.02), title="111 per candidate, one line per seed")
 ax.legend(fontsize=7, frameon=False, bbox_to_anchor=(1, 1), loc="upper left")
 plt.show()
 summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step", "of")]).set_caption(
@@ -295,14 +295,14 @@ from cglib.emergence import trial_summary
 sw = recorded_sweep(RESULTS / "recipe_sweep_h100_2026-11-26.json")
 print(sw.attrs["what"])
 s_sw = trial_summary(sw)
-ranked = s_sw.sort_values(far)
-glue("sweep_worst", ", ".join(f"{v} ({a:.2f})" for v, a in ranked[far].head(3).items()))
-glue("sweep_best", ", ".join(f"{v} ({a:.2f})" for v, a in ranked[far].tail(3)[::-1].items()))
-piv = sw[sw.concept_class == far].pivot_table(index="step", columns="variant", values="acc")
+ranked = s_sw.sort_values("111")
+glue("sweep_worst", ", ".join(f"{v} ({a:.2f})" for v, a in ranked["111"].head(3).items()))
+glue("sweep_best", ", ".join(f"{v} ({a:.2f})" for v, a in ranked["111"].tail(3)[::-1].items()))
+piv = sw[sw.concept_class == "111"].pivot_table(index="step", columns="variant", values="acc")
 fig, ax = plt.subplots(figsize=(8, 3.6))
 for v in piv.columns:
     ax.plot(piv.index, piv[v], lw=2.5 if v in ranked.index[-3:] else 0.9, label=v)
-ax.set(xlabel="step (batch 128)", ylabel=f"accuracy of {far}", title=f"{far} by recipe variant (recorded H100 sweep)")
+ax.set(xlabel="step (batch 128)", ylabel="accuracy of 111", title="111 by recipe variant (recorded H100 sweep)")
 ax.legend(ncol=2, fontsize=7, frameon=False, bbox_to_anchor=(1, 1), loc="upper left")
 plt.show()
 trials = trial_summary(recorded_sweep(RESULTS / "cpu_trials_2026-11-26.json"))

@@ -31,11 +31,11 @@
 # %% tags=["parameters"]
 scale = "auto"  # "smoke" | "cpu" | "paper"; "auto" reads $CGLIB_SCALE, else "cpu"
 seed = 0
-counts = "auto"  # counts of the varied class, e.g. [0, 10, 30, 100, 300]; "auto" = the scale default grid
-base_count = "auto"  # count of each of the other three training classes; "auto" = the scale default
-steps = "auto"  # optimisation steps of every point; "auto" = the scale default
-threshold = "auto"  # "reached" means accuracy >= threshold; "auto" = the book's REACHED (0.8)
-workers = "auto"  # runs trained at once on this machine; 1 = one after another, auto = one per core (max 4)
+counts = "auto"  # counts of the varied class, e.g. [0, 10, 30, 100, 300]; auto: the scale default grid
+base_count = "auto"  # count of each of the other three training classes; auto: the scale default
+steps = "auto"  # optimisation steps of every point; auto: the scale default
+threshold = "auto"  # reached means an accuracy of at least this; auto: the book REACHED constant, 0.8
+workers = "auto"  # runs trained at once on this machine; 1 means one after another, auto one per core (max 4)
 executor = "local"  # "local" (this machine) or "ray" (a Ray cluster at $RAY_ADDRESS, or a local Ray)
 device = "auto"  # "auto" picks CUDA when present
 run_root = ""  # run store; empty means $CGLIB_RUNS, else runs/
@@ -175,7 +175,7 @@ slider(panel, {"capability": list(caps), "count": xs_all, "step": eval_steps},
 # perfect filtering: keep the concept's frequency below its critical count. Rerun this chapter with
 # `python -m cglib.rerun 05_frequency -p counts "[0, 5, 10, 20, 50, 100, 200, 300]"` for the
 # paper's grid, or `-p scale paper` on a GPU.
-
+#
 #
 # ## On a cluster
 #

@@ -45,9 +45,9 @@
 # %% tags=["parameters"]
 scale = "auto"  # "smoke" | "cpu" | "paper"; "auto" reads $CGLIB_SCALE, else "cpu"
 seed = 0
-base_steps = "auto"  # optimisation steps of the adversarial run; "auto" = the scale default
-ft_steps = "auto"  # optimisation steps of each fine-tune; "auto" = the scale default
-ft_lr = "auto"  # fine-tuning learning rate; "auto" = the training rate, as in the paper
+base_steps = "auto"  # optimisation steps of the adversarial run; auto: the scale default
+ft_steps = "auto"  # optimisation steps of each fine-tune; auto: the scale default
+ft_lr = "auto"  # fine-tuning learning rate; auto: the training rate, as in the paper
 n_check = 64  # fresh samples per class read by the evaluator for the "what is drawn" tables
 executor = "local"  # "local" (this machine) or "ray" (a Ray cluster at $RAY_ADDRESS, or a local Ray)
 device = "auto"  # "auto" picks CUDA when present

@@ -122,6 +122,7 @@ class TrainConfig:
     batch: int = 64  # batch size (paper: 64)
     lr: float = 1e-3  # Adam learning rate (paper searched 1e-4 to 1e-3)
     weight_decay: float = 1e-5  # Adam weight decay (paper A.4)
+    beta2: float = 0.99  # Adam beta2 (paper A.4: 0.99; the published code used Adam's default, 0.999)
     optimizer: str = "adam"  # "adam" (paper A.4: weight decay as an L2 term) or "adamw" (decoupled weight decay)
     ema: float = 0.995  # EMA decay of the evaluated weights (0 evaluates raw weights)
     eval_every: int = 100  # steps between evaluations
@@ -157,6 +158,7 @@ class TrainConfig:
         _check("TrainConfig", "ema", self.ema, 0 <= self.ema < 1, "it must be in [0, 1)")
         _check("TrainConfig", "optimizer", self.optimizer, self.optimizer in ("adam", "adamw"), "use 'adam' or 'adamw'")
         _check("TrainConfig", "weight_decay", self.weight_decay, self.weight_decay >= 0, "it must be >= 0")
+        _check("TrainConfig", "beta2", self.beta2, 0 < self.beta2 < 1, "it must be in (0, 1)")
         _check("TrainConfig", "lr_schedule", self.lr_schedule, self.lr_schedule in ("constant", "cosine", "linear"),
                "use 'constant', 'cosine' or 'linear'")
         try:

@@ -27,11 +27,13 @@ EXPERIMENT = {
                 n_train=5000, epochs=50.0, batch=128, lr=2e-3, ema=0.995, **_CPU_EVAL),
     # what the paper's published code ran (phys-ai/concept_graphs, train.py): per-variable EmbedFC networks
     # multiplying the up path, frozen at their random init; colour and size conditions read from each image;
-    # Adam lr 1e-4 decayed linearly to 0, batch 64, 100 epochs of 5000 images, 500 noise steps, no EMA;
-    # 50 samples per class judged every epoch.  The network itself is this library's U-Net (chapter 3).
+    # Adam (default betas, no weight decay) at lr 1e-4 decayed linearly to 0, batch 64, 100 epochs of 5000
+    # images, 500 noise steps, epsilon target, no EMA; 50 samples per class judged every epoch.  The network
+    # is this library's U-Net (chapter 3 lists where it differs from the official ContextUnet).
     "paper": dict(width=64, cond="multiply", cond_embed="per_variable_mlp", cond_frozen=True, cond_values="drawn",
                   attention=True, T=500, target="eps", sample_steps=50, n_train=5000, epochs=100.0, batch=64,
-                  lr=1e-4, lr_schedule="linear", ema=0.0, eval_every=79, n_eval=50, n_eval_final=200),
+                  lr=1e-4, lr_schedule="linear", beta2=0.999, weight_decay=0.0, ema=0.0, eval_every=79, n_eval=50,
+                  n_eval_final=200, size_small=(0.155, 0.185)),  # small/large radius 0.59, as 1.6/2.7 in Blender
 }
 
 #: Fig. 8: the counts swept, the count of every other training class, the steps of each point, and

@@ -111,7 +111,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
     ema = copy.deepcopy(model).eval()
     opt_cls = torch.optim.AdamW if t.optimizer == "adamw" else torch.optim.Adam
     trained = [p for p in model.parameters() if p.requires_grad]  # frozen condition networks stay as drawn
-    opt = opt_cls(trained, lr=t.lr, betas=(0.9, 0.99), weight_decay=t.weight_decay)
+    opt = opt_cls(trained, lr=t.lr, betas=(0.9, t.beta2), weight_decay=t.weight_decay)
     total = t.steps
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_factor(t.lr_schedule, k, total))
     g_cpu = torch.Generator().manual_seed(t.seed)

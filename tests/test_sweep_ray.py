@@ -98,3 +98,20 @@ def test_bad_config_fails_before_any_task(local_ray, tmp_path):
     assert not list(tmp_path.glob("run-*")), "nothing may be written before every point is checked"
     with pytest.raises(ValueError, match="executor='spark'"):
         sweep([good], tmp_path, executor="spark")
+
+
+@pytest.mark.parametrize("chapter, params", [
+    ("04_emergence", {"n_seeds": 2, "fig16": False}),
+    ("05_frequency", {"counts": [0, 16], "base_count": 48, "steps": 4}),
+    ("06_finetuning", {"n_check": 4}),
+])
+def test_chapters_run_their_sweeps_on_ray(chapter, params, tmp_path, probe_root, monkeypatch):
+    """Under papermill with -p executor ray (each chapter starts its own local Ray in its kernel)."""
+    from test_chapters import glued, prose_refs, run_chapter
+    root = _root(tmp_path, probe_root, "runs")
+    monkeypatch.setenv("CGLIB_RUNS", str(root))
+    monkeypatch.setenv("RAY_raylet_start_wait_time_s", "300")
+    nb = run_chapter(chapter, tmp_path, probe_root, scale="smoke", executor="ray", **params)
+    assert prose_refs(chapter) <= set(glued(nb))
+    done = list(root.glob("run-*/DONE"))
+    assert len(done) == {"04_emergence": 2, "05_frequency": 4, "06_finetuning": 3}[chapter]
