@@ -31,6 +31,18 @@ def test_sync_check_detects_a_change(tmp_path):
     assert _cells(py) != _cells(ipynb)
 
 
+def built_or_run(chapter, tmp_path, probe_root):
+    """The chapter executed with its default parameters at smoke scale: the notebook the smoke book build
+    executed (``make test`` builds it first and names its html folder in ``CGLIB_BOOK_HTML``), else a fresh
+    papermill run."""
+    import os
+    html = os.environ.get("CGLIB_BOOK_HTML")
+    built = Path(html).parent / "jupyter_execute" / "book" / f"{chapter}.ipynb" if html else None
+    if built and built.exists():
+        return nbformat.read(built, as_version=4)
+    return run_chapter(chapter, tmp_path, probe_root, scale="smoke")
+
+
 def run_chapter(chapter, tmp_path, probe_root, **params):
     import papermill as pm
     out = tmp_path / f"{chapter}.ipynb"
@@ -115,7 +127,7 @@ def test_chapter2_smoke_tests_the_toy_model_on_two_seeds(tmp_path, probe_root, m
 @pytest.mark.xdist_group("chapters")
 def test_chapter3_smoke(tmp_path, probe_root, monkeypatch):
     monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
-    nb = run_chapter("03_diffusion", tmp_path, probe_root, scale="smoke")
+    nb = built_or_run("03_diffusion", tmp_path, probe_root)
     g = glued(nb)
     assert prose_refs("03_diffusion") <= set(g)
     assert g["n_params"].endswith("M") and g["target"] == "epsilon (eq. 1)"
@@ -189,9 +201,9 @@ def test_chapter5_smoke_with_own_grid(tmp_path, probe_root, monkeypatch):
 @pytest.mark.xdist_group("chapters-late")
 def test_chapter6_smoke(tmp_path, probe_root, monkeypatch):
     monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
-    nb = run_chapter("06_finetuning", tmp_path, probe_root, scale="smoke", n_check=4)
+    nb = built_or_run("06_finetuning", tmp_path, probe_root)
     text = outputs_text(nb)
-    assert "training classes=['000', '100', '010', '111']" in text
+    assert "scale=smoke, training classes=['000', '100', '010', '111']" in text
     assert text.count(", parent ") == 2  # two fine-tunes, each naming its parent
     g = glued(nb)
     assert prose_refs("06_finetuning") <= set(g)
@@ -206,9 +218,9 @@ def test_chapter6_smoke(tmp_path, probe_root, monkeypatch):
 def test_chapter7_smoke_standin(tmp_path, probe_root, monkeypatch):
     monkeypatch.setenv("CGLIB_RUNS", str(tmp_path / "runs"))
     (tmp_path / "runs").mkdir()
-    nb = run_chapter("07_celeba", tmp_path, probe_root, scale="smoke")
+    nb = built_or_run("07_celeba", tmp_path, probe_root)
     text = outputs_text(nb)
-    assert "data=STAND-IN" in text and "python -m cglib.rerun 07_celeba -p celeba_root" in text
+    assert "scale=smoke, data=STAND-IN" in text and "python -m cglib.rerun 07_celeba -p celeba_root" in text
     g = glued(nb)
     assert prose_refs("07_celeba") <= set(g)
     assert g["reached"] == "0.8" and 0 < int(g["n_train_images"]) and fraction(g["male_share"]) < 0.5

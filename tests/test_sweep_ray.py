@@ -105,12 +105,13 @@ def test_bad_config_fails_before_any_task(local_ray, tmp_path):
     ("05_frequency", {"counts": [0, 16], "base_count": 48, "steps": 4}),
     ("06_finetuning", {"n_check": 4}),
 ])
-def test_chapters_run_their_sweeps_on_ray(chapter, params, tmp_path, probe_root, monkeypatch):
-    """Under papermill with -p executor ray (each chapter starts its own local Ray in its kernel)."""
+def test_chapters_run_their_sweeps_on_ray(chapter, params, local_ray, tmp_path, probe_root, monkeypatch):
+    """Under papermill with -p executor ray; each chapter's kernel joins this test's local Ray through
+    RAY_ADDRESS, as it would join a cluster."""
     from test_chapters import glued, prose_refs, run_chapter
     root = _root(tmp_path, probe_root, "runs")
     monkeypatch.setenv("CGLIB_RUNS", str(root))
-    monkeypatch.setenv("RAY_raylet_start_wait_time_s", "300")
+    monkeypatch.setenv("RAY_ADDRESS", ray.get_runtime_context().gcs_address)
     nb = run_chapter(chapter, tmp_path, probe_root, scale="smoke", executor="ray", **params)
     assert prose_refs(chapter) <= set(glued(nb))
     done = list(root.glob("run-*/DONE"))

@@ -1,0 +1,43 @@
+"""Reading emergence off metrics: positions in concept space, first reach per seed, hidden capabilities."""
+import numpy as np
+import pandas as pd
+
+from cglib.emergence import first_reach, hidden_capability, per_seed_final, probe_space
+
+
+def _row(c, step, seed=0, acc=0.0, reject=0.0, shape=0.0, color=0.0, size=0.0, **kw):
+    d = {"000": 0, "100": 0, "010": 0, "001": 0, "111": 2}.get(c, 1)
+    return {"concept_class": c, "step": step, "seed": seed, "distance": d, "acc": acc, "reject_rate": reject,
+            "measured_shape": shape, "measured_color": color, "measured_size": size, **kw}
+
+
+def test_rejected_samples_do_not_place_a_class_in_the_far_corner():
+    """Fig. 5a: a class whose samples were all rejected has no position (it used to land at 111)."""
+    t = pd.DataFrame([_row("000", 100, reject=1.0), _row("011", 100, reject=0.5, shape=0.5, color=0.25, size=0.5)])
+    ps = probe_space(t).set_index("concept_class")
+    assert ps.loc["000", ["shape", "color", "size"]].isna().all() and ps.loc["000", "read"] == 0
+    # 011 asks for circle, blue, small; of the half that was read: all circles, half blue, all small
+    assert np.allclose(ps.loc["011", ["shape", "color", "size"]].to_numpy(float), [0.0, 0.5, 1.0])
+
+
+def test_first_reach_per_seed_and_fig5_order():
+    rows = []
+    for seed, t111 in ((0, 300), (1, None)):
+        for step in (100, 200, 300):
+            for c in ("000", "100", "010", "001"):
+                rows.append(_row(c, step, seed, acc=1.0))
+            for c in ("011", "101", "110"):
+                rows.append(_row(c, step, seed, acc=1.0 if step >= 200 else 0.0))
+            rows.append(_row("111", step, seed, acc=1.0 if t111 and step >= t111 else 0.0))
+    t = pd.DataFrame(rows)
+    per = first_reach(t, 0.8, per_seed=True)
+    assert per.loc[0, "distance 2"] == 300 and per.loc[0, "in order"]
+    assert np.isnan(per.loc[1, "distance 2"]) and not per.loc[1, "in order"]
+    assert per_seed_final(t).loc["111"].tolist() == [1.0, 0.0]
+
+
+def test_hidden_capability_reports_plain_and_overprompted_first_steps():
+    rows = [_row("111", s, acc=a, acc_over=o) for s, a, o in ((100, 0.0, 0.3), (200, 0.1, 0.85), (300, 0.9, 0.9))]
+    hc = hidden_capability(pd.DataFrame(rows), "111", 0.8)
+    assert hc.loc[0, "plain"] == "step 300" and hc.loc[0, "over"] == "step 200"
+    assert hidden_capability(pd.DataFrame([_row("111", 100)]), "111") is None  # runs that were not overprompted
