@@ -39,7 +39,13 @@ def built_or_run(chapter, tmp_path, probe_root):
     html = os.environ.get("CGLIB_BOOK_HTML")
     built = Path(html).parent / "jupyter_execute" / "book" / f"{chapter}.ipynb" if html else None
     if built and built.exists():
-        return nbformat.read(built, as_version=4)
+        nb = nbformat.read(built, as_version=4)
+        glue = built.with_suffix(".glue.json")  # myst-nb moves the glued values out of the notebook
+        if glue.exists():
+            cell = nbformat.v4.new_code_cell("# glued values of the build")
+            cell.outputs = [nbformat.from_dict(o) for o in json.loads(glue.read_text()).values()]
+            nb.cells.append(cell)
+        return nb
     return run_chapter(chapter, tmp_path, probe_root, scale="smoke")
 
 
