@@ -40,9 +40,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-import cglib
 from cglib import concepts, plots
 from cglib.book import glue, resolve_scale
+from cglib.config import preset
 from cglib.data import counts_for, make_dataset
 from cglib.probes import ProbeConfig, augmented_batch, heldout_accuracy, load_probes
 from cglib.render import RenderConfig, render
@@ -106,11 +106,16 @@ pd.DataFrame([{"class": c, "meaning": concepts.describe(c), "distance": d, "in t
 # numpy, anti-aliased. A class fixes shape, colour and size (and background); the **free
 # variables** change between objects of one class: location is uniform (the shape stays inside
 # the frame), and colour shade and size jitter within each value's range. A circle and a triangle
-# of one size value share a bounding box, so "large" means the same extent for both.
+# of one size value share a bounding box, so "large" means the same extent for both. How far apart
+# the two size ranges are is the size concept's *signal* (Park et al. 2024: the more an image changes
+# with a concept, the sooner that concept is learned); this scale draws large objects with a radius
+# of {glue:text}`size_large` and small ones of {glue:text}`size_small` of the image side.
 
 # %%
 classes = concepts.all_classes(3)
-gallery = render([c for c in classes for _ in range(n_gallery)], seed).reshape(8, n_gallery, 3, 28, 28)
+rcfg = preset(scale).train.render_config()  # the size ranges of this scale's training data
+glue("size_large", "{:.2f}-{:.2f}".format(*rcfg.large)); glue("size_small", "{:.2f}-{:.2f}".format(*rcfg.small))
+gallery = render([c for c in classes for _ in range(n_gallery)], seed, rcfg).reshape(8, n_gallery, 3, 28, 28)
 plots.show_grid(gallery, row_labels=[plots.class_label(c) for c in classes], scale=0.55,
                 title="rendered objects per concept class")
 plt.show()

@@ -81,6 +81,8 @@ print(f"scale={scale}, data={source}, root={root}, image_size={size}")
 
 # %%
 data = load_celeba(root, size, "train")
+cfg = celeba_config(scale, root, image_size=size, seed=seed, steps=None if steps == "auto" else steps,
+                    max_per_class=max_per_class or None)
 counts = data.counts()
 glue("n_train_images", len(data.images))
 male = sum(k for c, k in counts.items() if c[0] == "1")
@@ -104,7 +106,7 @@ plt.show()
 # ## The judges: one 3-layer CNN per attribute
 
 # %%
-clf = load_classifiers(root, size, store_root(run_root or None) / "probes")
+clf = load_classifiers(root, size, store_root(run_root or None) / "probes", steps=cfg.train.classifier_steps)
 for v, acc in clf.report.items():
     glue(f"clf_{v}", acc, ".2f")
 pd.Series(clf.report, name="validation accuracy").to_frame().style.format("{:.2f}")
@@ -118,8 +120,6 @@ pd.Series(clf.report, name="validation accuracy").to_frame().style.format("{:.2f
 # ## Training, and the order of emergence (Fig. 10b)
 
 # %%
-cfg = celeba_config(scale, root, image_size=size, seed=seed, steps=None if steps == "auto" else steps,
-                    max_per_class=max_per_class or None)
 run = train(cfg, run_root or None, device=device)
 tab = run.table()
 reach = first_reach(tab, REACHED)

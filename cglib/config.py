@@ -134,6 +134,7 @@ class TrainConfig:
     lr_schedule: str = "constant"  # "constant", "cosine" or "linear" (the official code: lr decays to 0)
     dataset: str = "shapes"  # "shapes" (the synthetic task) or "celeba" (section 4.2; counts must be given)
     celeba_root: str = ""  # folder with the official CelebA files (or a stand-in), for dataset="celeba"
+    classifier_steps: int = 400  # training steps of the CelebA attribute classifiers that judge samples
     size_large: tuple = RenderConfig.large  # radius range of "large" objects, fraction of the side (render.py)
     size_small: tuple = RenderConfig.small  # radius range of "small" objects: the size concept signal
     n_eval_final: int = 0  # samples per class at the last evaluation (0: n_eval); a verdict needs >= 200
@@ -148,7 +149,7 @@ class TrainConfig:
             for c in counts:
                 check_class(c, n)
             object.__setattr__(self, "counts", tuple(sorted(counts.items())))
-        for name in ("n_train", "batch", "eval_every", "n_eval", "image_size"):
+        for name in ("n_train", "batch", "eval_every", "n_eval", "image_size", "classifier_steps"):
             _pos_int("TrainConfig", name, getattr(self, name))
         _check("TrainConfig", "image_size", self.image_size, self.image_size % 4 == 0 and self.image_size >= 12,
                "it must be a multiple of 4 and at least 12")

@@ -55,7 +55,7 @@ FINETUNE = {
 
 #: Fig. 10: image side, stand-in size, steps, and preset overrides.
 CELEBA = {
-    "smoke": dict(image_size=16, standin_n=160, steps=8, overrides={}),
+    "smoke": dict(image_size=16, standin_n=160, steps=8, overrides=dict(classifier_steps=40)),
     "cpu": dict(image_size=32, standin_n=3000, steps=960,
                 overrides=dict(eval_every=120, n_eval=24, overprompt=())),
     "paper": dict(image_size=64, standin_n=3000, steps=20000, overrides=dict(eval_every=500)),

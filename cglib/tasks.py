@@ -87,7 +87,8 @@ class CelebATask:
     def judge(self, cfg: ExperimentConfig, root=None):
         clfs = importlib.import_module(".celeba_classifiers", __package__)
         t = cfg.train
-        clf = clfs.load_classifiers(t.celeba_root, t.image_size, Path(run_root(root)) / "probes")
+        clf = clfs.load_classifiers(t.celeba_root, t.image_size, Path(run_root(root)) / "probes",
+                                    steps=t.classifier_steps)
         dist = distances(t.train_classes, 3)
 
         def judge(images, classes, n):

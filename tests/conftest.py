@@ -16,6 +16,13 @@ def probe_root(tmp_path_factory):
     """A run root whose probes/ folder is shared by every test that trains."""
     root = tmp_path_factory.getbasetemp().parent / "shared-runs"  # shared by xdist workers
     (root / "probes").mkdir(parents=True, exist_ok=True)
+    html = os.environ.get("CGLIB_BOOK_HTML")  # make test built the smoke book first: reuse the probes it trained
+    if html:
+        import shutil
+        for p in (Path(html).parents[1] / "runs" / "probes").glob("probe-*.pt"):
+            if not (root / "probes" / p.name).exists():
+                shutil.copy(p, root / "probes" / f".{p.name}.tmp{os.getpid()}")
+                os.replace(root / "probes" / f".{p.name}.tmp{os.getpid()}", root / "probes" / p.name)
     return root
 
 
