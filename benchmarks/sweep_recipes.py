@@ -54,12 +54,22 @@ FAMILIES = {
 BASES = {"levers": {"cond_embed": "per_variable"}, "seeds": {}}
 
 
+#: The scale presets as they stood when these sweeps were recorded (2026-11-26), so that they rerun as recorded.
+RECORDED_PRESETS = {
+    "cpu": dict(width=32, cond="film", cond_embed="mlp", attention=False, T=400, target="v", sample_steps=20,
+                n_train=5000, epochs=50.0, batch=128, lr=2e-3, eval_every=160, n_eval=40, ema=0.995),
+    "paper": dict(width=64, cond="up", attention=True, T=400, target="eps", sample_steps=50, n_train=5000,
+                  epochs=100.0, batch=64, lr=1e-3, eval_every=79, n_eval=50, ema=0.999),
+}
+
+
 def job_config(name, over, a):
-    """The config of one sweep job (the paper preset, or a variant of the scale preset)."""
-    from cglib.config import preset
+    """The config of one sweep job (the paper preset, or a variant of the scale preset, both as recorded)."""
+    from cglib.config import ExperimentConfig
     if name == "paper":
-        return preset("paper")
-    return preset(a.scale, **{"epochs": a.epochs, "eval_every": a.eval_every, **BASES[a.family], **over})
+        return ExperimentConfig().replace(**RECORDED_PRESETS["paper"])
+    return ExperimentConfig().replace(**{**RECORDED_PRESETS[a.scale], "epochs": a.epochs, "eval_every": a.eval_every,
+                                         **BASES[a.family], **over})
 
 
 def summarise(name, run):
