@@ -80,6 +80,9 @@ class CelebATask:
     name = "celeba"
 
     def training_data(self, cfg: ExperimentConfig) -> tuple[np.ndarray, np.ndarray]:
+        if cfg.model.cond_values != "nominal":
+            raise ValueError(f"ModelConfig.cond_values={cfg.model.cond_values!r} is not allowed for CelebA: faces "
+                             "have no drawn value coordinates; use 'nominal'")
         celeba = importlib.import_module(".celeba", __package__)
         t = cfg.train
         return celeba.select(celeba.load_celeba(t.celeba_root, t.image_size, "train"), t.class_counts(), t.seed)
