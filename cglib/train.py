@@ -7,14 +7,14 @@ beta2 0.99, weight decay 1e-5) and A.5 (50 samples per class per evaluation).
 this config already finished, resumed from its last checkpoint if it was
 interrupted, trained from scratch otherwise.  The data and the judge come from
 the config's task (``tasks.py``: rendered shapes judged by the evaluator that
-can reject and by the probes, or CelebA judged by attribute classifiers);
+can reject and by the probes, or face images judged by attribute classifiers);
 training never names a dataset.  Every ``eval_every`` steps it samples
 ``n_eval`` images of *every* concept class of the graph (seen and unseen) from
 the EMA weights (``n_eval_final`` at the last step), judges them, optionally
 judges the furthest class overprompted (``TrainConfig.overprompt``), and
 appends one row per class to ``metrics.jsonl``.
 
-Used in: book/03_diffusion, book/04_emergence, book/05_frequency, book/06_finetuning, book/07_celeba.
+Used in: book/03_diffusion, book/04_emergence, book/05_frequency, book/06_finetuning and chapter 7 (faces).
 """
 from __future__ import annotations
 
