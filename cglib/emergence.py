@@ -98,6 +98,7 @@ def seed_search_summary(search: pd.DataFrame, cls: str = "111") -> pd.DataFrame:
         last = g[g.step == g.step.max()].set_index("concept_class")
         far = g[g.concept_class == cls]
         row = {"candidate": cand, "seed": seed, "step": int(g.step.max()),
+               "finished": bool(g["finished"].iloc[0]) if "finished" in g else True,
                **{c: last.loc[c, "acc"] for c in last.index if last.loc[c, "distance"] >= 1},
                f"reject {cls}": last.loc[cls, "reject_rate"],
                **{f"{cls} {v}": last.loc[cls, f"measured_{v}"] for v in ("shape", "color", "size")},
@@ -106,6 +107,29 @@ def seed_search_summary(search: pd.DataFrame, cls: str = "111") -> pd.DataFrame:
             row[f"best over {cls}"] = far.acc_over.max()
         rows.append(row)
     return pd.DataFrame(rows).set_index(["candidate", "seed"])
+
+
+def seed_search_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), cls: str = "111",
+                        reached: float = REACHED) -> pd.DataFrame:
+    """Per candidate of ``seed_search_summary``: ``fails`` as soon as one *finished* seed ends with ``cls``
+    below ``reached`` (the bar is "on every seed", so no later seed can save it: the search stops such a
+    candidate); ``passes`` when every seed of ``seeds`` finished at ``reached`` or more; otherwise
+    ``incomplete``.  ``worst`` is the lowest final ``cls`` over finished seeds.  The chosen recipe is the
+    passing candidate with the best worst seed (or, if none passes, the complete one with the best worst seed)."""
+    rows = []
+    for cand, g in summary.groupby(level=0, sort=False):
+        g = g.droplevel(0)
+        done = g[g.finished]
+        short = done[done[cls] < reached]
+        if len(short):
+            verdict = "fails: " + ", ".join(f"seed {s} ends at {a:.2f}" for s, a in short[cls].items())
+        elif all(s in done.index for s in seeds):
+            verdict = "passes"
+        else:
+            verdict = "incomplete: seeds " + ", ".join(str(s) for s in seeds if s not in done.index) + " not finished"
+        rows.append({"candidate": cand, "finished seeds": len(done),
+                     "worst": done[cls].min() if len(done) else np.nan, "verdict": verdict})
+    return pd.DataFrame(rows).set_index("candidate")
 
 
 def additive_measured(table: pd.DataFrame) -> pd.Series:
@@ -131,6 +155,9 @@ def record_frame(rec: dict) -> pd.DataFrame:
             f["variant"] = r.get("name") or f"{r['candidate']}_s{r['seed']}"
             if "seed" in r:
                 f["seed"], f["candidate"] = r["seed"], r["candidate"]
+            for k in ("run_id", "finished"):
+                if k in r:
+                    f[k] = r[k]
             frames.append(f)
     out = pd.concat(frames, ignore_index=True)
     out.attrs["what"] = rec["what"]

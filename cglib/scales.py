@@ -22,9 +22,13 @@ EXPERIMENT = {
     # seconds: for tests and CI
     "smoke": dict(width=8, attention=False, T=50, sample_steps=5, n_train=256, epochs=1.0, batch=32,
                   eval_every=4, n_eval=4, grid_k=4, ema=0.9),
-    # minutes on 2 CPU cores: the book's default (README, "The cpu recipe"; benchmarks/seed_search.py)
-    "cpu": dict(width=32, cond="film", cond_embed="mlp", attention=False, T=400, target="v", sample_steps=20,
-                n_train=5000, epochs=50.0, batch=128, lr=2e-3, ema=0.995, **_CPU_EVAL),
+    # the book's default on 2 CPU cores: the best candidate of benchmarks/seed_search.py on seeds 0-2 (README,
+    # "The cpu recipe since 2026-11-28"; `111` ends at 0.97 / 0.52 / 0.99, so seed 1 misses the 0.8 bar):
+    # value coordinates through one MLP, FiLM in every block, v target; conditioned on each training image's
+    # drawn colour and size, with a wide spread of sizes inside each size value
+    "cpu": dict(width=32, cond="film", cond_embed="mlp", cond_values="drawn", attention=False, T=400, target="v",
+                sample_steps=20, n_train=5000, epochs=25.0, batch=64, lr=2e-3, ema=0.995,
+                size_large=(0.23, 0.34), size_small=(0.12, 0.17), **_CPU_EVAL),
     # what the paper's published code ran (phys-ai/concept_graphs, train.py): per-variable EmbedFC networks
     # multiplying the up path, frozen at their random init; colour and size conditions read from each image;
     # Adam (default betas, no weight decay) at lr 1e-4 decayed linearly to 0, batch 64, 100 epochs of 5000
@@ -57,6 +61,6 @@ FINETUNE = {
 CELEBA = {
     "smoke": dict(image_size=16, standin_n=160, steps=8, overrides=dict(classifier_steps=40)),
     "cpu": dict(image_size=32, standin_n=3000, steps=960,
-                overrides=dict(eval_every=120, n_eval=24, overprompt=())),
-    "paper": dict(image_size=64, standin_n=3000, steps=20000, overrides=dict(eval_every=500)),
+                overrides=dict(eval_every=120, n_eval=24, overprompt=(), cond_values="nominal")),
+    "paper": dict(image_size=64, standin_n=3000, steps=20000, overrides=dict(eval_every=500, cond_values="nominal")),
 }

@@ -41,3 +41,18 @@ def test_hidden_capability_reports_plain_and_overprompted_first_steps():
     hc = hidden_capability(pd.DataFrame(rows), "111", 0.8)
     assert hc.loc[0, "plain"] == "step 300" and hc.loc[0, "over"] == "step 200"
     assert hidden_capability(pd.DataFrame([_row("111", 100)]), "111") is None  # runs that were not overprompted
+
+
+def test_seed_search_verdict_fails_on_one_finished_seed_and_passes_only_on_all():
+    from cglib.emergence import seed_search_summary, seed_search_verdict
+    rows = []
+    for cand, finals in (("good", (0.9, 0.85, 0.95)), ("bad", (0.6, None, None)), ("half", (0.9, None, None))):
+        for seed, a in enumerate(finals):
+            if a is None:
+                continue
+            for c in ("000", "100", "010", "001", "011", "101", "110", "111"):
+                rows.append(_row(c, 100, seed, acc=a, candidate=cand, finished=True))
+    verd = seed_search_verdict(seed_search_summary(pd.DataFrame(rows)))
+    assert verd.loc["good", "verdict"] == "passes" and np.isclose(verd.loc["good", "worst"], 0.85)
+    assert verd.loc["bad", "verdict"] == "fails: seed 0 ends at 0.60"
+    assert verd.loc["half", "verdict"].startswith("incomplete: seeds 1, 2")
