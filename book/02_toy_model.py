@@ -170,11 +170,15 @@ glue("reached_t", REACHED); glue("n_seeds_t", n_seeds)
 test = toy.predicted_emergence(tab, "111", REACHED)
 glue("toy_agrees", int(test.agrees.sum())); glue("toy_seeds", len(test))
 glue("toy_fails", ", ".join(f"seed {s}" for s in test.index[~test.agrees]) or "none")
+glue("toy_lag", ", ".join(f"seed {s}: " + ("never reached" if np.isnan(r.measured) else "no prediction"
+                                          if np.isnan(r.predicted) else f"{r.measured - r.predicted:+.0f} steps")
+                          for s, r in test.iterrows()))
 test
 
 # %% [markdown]
 # The prediction held on {glue:text}`toy_agrees` of {glue:text}`toy_seeds` seeds (failed on:
-# {glue:text}`toy_fails`). The table gives, per seed, the step at which each capability was
+# {glue:text}`toy_fails`). Measured minus predicted first step of `111`, per seed:
+# {glue:text}`toy_lag` (positive: `111` came later than its last capability). The table gives, per seed, the step at which each capability was
 # learned, the predicted and the measured first step of `111` (NaN: never within the run), and the
 # evaluation interval that bounds how precisely either can be read.
 #

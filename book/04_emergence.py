@@ -166,7 +166,9 @@ plt.tight_layout()
 plt.show()
 last = g[g.step == g.groupby("seed").step.transform("max")].set_index("seed")
 weakest = {s: min(("shape", "color", "size"), key=lambda v: last.loc[s, f"measured_{v}"]) for s in last.index}
-glue("bottleneck", "; ".join(f"seed {s}: {v} ({last.loc[s, f'measured_{v}']:.2f})" for s, v in weakest.items()))
+glue("bottleneck", "; ".join(f"seed {s}: {v} ({last.loc[s, f'measured_{v}']:.2f})"
+                             + (f", none below {REACHED}" if last.loc[s, f"measured_{v}"] >= REACHED else "")
+                             for s, v in weakest.items()))
 last[["acc", "reject_rate", "measured_shape", "measured_color", "measured_size"]].style.format("{:.2f}").set_caption(
     f"{far} at each seed's last evaluation: accuracy, rejections, and the fraction right per variable")
 

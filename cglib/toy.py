@@ -137,7 +137,7 @@ def predicted_emergence(table, cls: str, threshold: float = 0.8):
     rows = []
     for seed, g in table[table.concept_class == cls].groupby("seed"):
         steps = np.sort(g.step.unique())
-        every = float(np.diff(steps).min()) if len(steps) > 1 else np.nan
+        every = float(np.median(np.diff(steps))) if len(steps) > 1 else np.nan  # a short last interval is not it
         pred = caps.loc[seed, need].max() if caps.loc[seed, need].notna().all() else np.nan
         hit = g[g.acc >= threshold]
         meas = float(hit.step.min()) if len(hit) else np.nan

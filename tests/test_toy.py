@@ -100,3 +100,11 @@ def test_toy_prediction_can_agree_and_can_fail():
     assert not early.loc[0, "agrees"]
     cross = toy.cross_class_product(_runs_table(300, caps), "111")
     assert np.allclose(cross.predicted, [0, 0, 1, 1]) and np.allclose(cross.observed, [0, 0, 1, 1])
+
+
+def test_toy_prediction_reads_the_evaluation_interval_not_the_short_last_one():
+    """A run's last evaluation comes at its final step, often sooner than ``eval_every`` after the one before
+    (1954 after 1920): the tolerance of the test is the usual interval, not that remainder."""
+    caps = {"shape": 100, "color": 300, "size": 200}
+    t = toy.predicted_emergence(_runs_table(400, caps, steps=(100, 200, 300, 400, 434)), "111")
+    assert t.loc[0, "eval every"] == 100 and t.loc[0, "agrees"]  # 400 is one interval after the predicted 300
