@@ -36,6 +36,11 @@ CANDIDATES = {  # name -> fields changed from BASE
     # each image's drawn colour and size as the condition (the official code, Park et al. 2024), and a wider
     # spread of sizes inside each size value, so that triangles (all large) show the size knob at work too
     "b64_drawn_wide": {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": (0.12, 0.17)},
+    # the next lever (not yet trained, 2026-11-28): b64_drawn_wide with the official code's learning rate,
+    # decayed linearly to 0; on seed 1 b64_drawn_wide's `111` was 0.90 at step 1600 and fell to 0.52 by the
+    # end at a constant rate, so the question is whether annealing keeps what a run found
+    "b64_drawn_wide_decay": {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": (0.12, 0.17),
+                             "lr_schedule": "linear"},
 }
 SEEDS = (0, 1, 2)
 
@@ -101,6 +106,12 @@ def main():
                                "n_final": c.train.n_eval_final if r.finished else c.train.n_eval, "metrics": m})
     if record["runs"]:
         print(summary(record).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        from cglib.emergence import (REACHED, chosen_candidate, record_frame, seed_search_summary,
+                                     seed_search_verdict)
+        verd = seed_search_verdict(seed_search_summary(record_frame(record), "111"), cls="111", reached=REACHED)
+        print(verd.to_string(float_format=lambda v: f"{v:.2f}"))
+        name, worst, pool = chosen_candidate(verd)
+        print(f"chosen for the cpu preset: {name} (worst seed {worst:.2f}; {pool})")
     if a.out:
         Path(a.out).write_text(json.dumps(record, default=list))
         print("wrote", a.out)

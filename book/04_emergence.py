@@ -258,12 +258,13 @@ else:
 # samples per class. A candidate passes when `111` ends at {glue:text}`reached` or more on **every**
 # seed, so it fails as soon as one finished seed ends below that, and the search stops training it.
 # Verdicts: {glue:text}`verdicts`. The preset is the passing candidate with the best worst seed,
-# or, when none passes, the candidate trained on the most seeds with the best worst seed:
+# or, when none passes, the candidate trained on the most seeds with the best worst seed
+# (`cglib.emergence.chosen_candidate`, the rule the search script prints too):
 # **{glue:text}`chosen`**. Are this chapter's `cpu` runs that candidate's own runs (the same run
 # ids)? {glue:text}`same_runs`.
 
 # %%
-from cglib.emergence import recorded_sweep, seed_search_summary, seed_search_verdict
+from cglib.emergence import chosen_candidate, recorded_sweep, seed_search_summary, seed_search_verdict
 from cglib.runs import run_id
 
 search = recorded_sweep(sorted(RESULTS.glob("seed_search_*.json"))[-1])
@@ -271,10 +272,8 @@ print(search.attrs["what"])
 summ = seed_search_summary(search, "111")
 verd = seed_search_verdict(summ, cls="111", reached=REACHED)
 glue("verdicts", "; ".join(f"{c}: {r.verdict}" for c, r in verd.iterrows()))
-passing = verd[verd.verdict == "passes"]
-pool = passing if len(passing) else verd[verd["finished seeds"] == verd["finished seeds"].max()]
-chosen = pool.worst.idxmax()
-glue("chosen", f"{chosen} (worst seed {pool.worst.max():.2f})")
+chosen, worst, pool = chosen_candidate(verd)
+glue("chosen", f"{chosen} (worst seed {worst:.2f}; {pool})")
 ids = set(search[search.candidate == chosen].run_id) if "run_id" in search else set()
 if scale != "cpu":
     glue("same_runs", f"not asked: this page ran at scale {scale!r}, the search judged the cpu preset")

@@ -114,8 +114,8 @@ def seed_search_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), cls: str = "111"
     """Per candidate of ``seed_search_summary``: ``fails`` as soon as one *finished* seed ends with ``cls``
     below ``reached`` (the bar is "on every seed", so no later seed can save it: the search stops such a
     candidate); ``passes`` when every seed of ``seeds`` finished at ``reached`` or more; otherwise
-    ``incomplete``.  ``worst`` is the lowest final ``cls`` over finished seeds.  The chosen recipe is the
-    passing candidate with the best worst seed (or, if none passes, the complete one with the best worst seed)."""
+    ``incomplete``.  ``worst`` is the lowest final ``cls`` over finished seeds.  ``chosen_candidate`` picks
+    the recipe from this table."""
     rows = []
     for cand, g in summary.groupby(level=0, sort=False):
         g = g.droplevel(0)
@@ -130,6 +130,26 @@ def seed_search_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), cls: str = "111"
         rows.append({"candidate": cand, "finished seeds": len(done),
                      "worst": done[cls].min() if len(done) else np.nan, "verdict": verdict})
     return pd.DataFrame(rows).set_index("candidate")
+
+
+def chosen_candidate(verdict: pd.DataFrame) -> tuple[str, float, str]:
+    """The rule that made the `cpu` preset, on a ``seed_search_verdict`` table: among the candidates that
+    pass, the one with the best worst seed; if none passes, among the candidates finished on the most
+    seeds, the one with the best worst seed.  Returns (candidate, its worst final, which pool it came
+    from: ``"passing"`` or ``"none passes: finished on N seeds"``).  Used by chapter 4 and
+    ``benchmarks/seed_search.py`` (section 4 of the paper judges one run; the book judges three seeds)."""
+    if not len(verdict):
+        raise ValueError("no candidate in the verdict table: the seed search record holds no runs")
+    passing = verdict[verdict.verdict == "passes"]
+    if len(passing):
+        pool, why = passing, "passing"
+    else:
+        most = verdict["finished seeds"].max()
+        pool, why = verdict[verdict["finished seeds"] == most], f"none passes: finished on {most} seeds"
+    pool = pool[pool.worst.notna()]
+    if not len(pool):
+        raise ValueError("no candidate has a finished seed: nothing to choose from")
+    return str(pool.worst.idxmax()), float(pool.worst.max()), why
 
 
 def additive_measured(table: pd.DataFrame) -> pd.Series:

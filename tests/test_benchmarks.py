@@ -23,3 +23,24 @@ def test_gpu_chapter4_script_at_smoke_scale(tmp_path, probe_root):
     from cglib.emergence import record_frame, seed_search_summary
     summ = seed_search_summary(record_frame(rec))
     assert len(summ) == 2 and summ["111"].between(0, 1).all()
+
+
+def _seed_search():
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("seed_search", ROOT / "benchmarks" / "seed_search.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_seed_search_candidates_are_valid_and_the_preset_is_the_chosen_one():
+    from cglib.config import preset
+    from cglib.runs import run_id
+    ss = _seed_search()
+    for name in ss.CANDIDATES:
+        for s in ss.SEEDS:
+            ss.config(name, s)  # every candidate is a valid config (bad fields stop here)
+    # the cpu preset is b64_drawn_wide: chapter 4 reads the search's own runs
+    assert all(run_id(ss.config("b64_drawn_wide", s)) == run_id(preset("cpu", seed=s)) for s in ss.SEEDS)
+    decay = ss.config("b64_drawn_wide_decay", 0)
+    assert decay.train.lr_schedule == "linear" and run_id(decay) != run_id(ss.config("b64_drawn_wide", 0))

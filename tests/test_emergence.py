@@ -1,6 +1,7 @@
 """Reading emergence off metrics: positions in concept space, first reach per seed, hidden capabilities."""
 import numpy as np
 import pandas as pd
+import pytest
 
 from cglib.emergence import first_reach, hidden_capability, per_seed_final, probe_space
 
@@ -56,3 +57,19 @@ def test_seed_search_verdict_fails_on_one_finished_seed_and_passes_only_on_all()
     assert verd.loc["good", "verdict"] == "passes" and np.isclose(verd.loc["good", "worst"], 0.85)
     assert verd.loc["bad", "verdict"] == "fails: seed 0 ends at 0.60"
     assert verd.loc["half", "verdict"].startswith("incomplete: seeds 1, 2")
+
+
+def test_chosen_candidate_prefers_passing_then_most_seeds_then_best_worst():
+    from cglib.emergence import chosen_candidate
+    def table(rows):
+        return pd.DataFrame(rows, columns=["candidate", "finished seeds", "worst", "verdict"]).set_index("candidate")
+    # a passing candidate wins over a failing one with a higher worst seed on fewer seeds
+    t = table([("a", 3, 0.82, "passes"), ("b", 3, 0.95, "passes"), ("c", 1, 0.99, "incomplete: seeds 1, 2 not finished")])
+    assert chosen_candidate(t) == ("b", 0.95, "passing")
+    # none passes: only the candidates finished on the most seeds compete; a one-seed 0.99 cannot win
+    t = table([("a", 3, 0.52, "fails: seed 1 ends at 0.52"), ("b", 2, 0.23, "fails: seed 1 ends at 0.23"),
+               ("c", 1, 0.99, "incomplete: seeds 1, 2 not finished"), ("d", 3, 0.40, "fails: seed 0 ends at 0.40")])
+    name, worst, pool = chosen_candidate(t)
+    assert (name, worst) == ("a", 0.52) and pool == "none passes: finished on 3 seeds"
+    with pytest.raises(ValueError, match="no candidate"):
+        chosen_candidate(table([]))
