@@ -88,15 +88,17 @@ def check_sweep(cfgs, run_root=None, device: str = "auto") -> list[ExperimentCon
 
 
 def sweep(cfgs, run_root=None, device: str = "auto", workers: int | str = 1, progress: bool = True,
-          executor: str = "local", address: str | None = None, threads: int = 1,
+          executor: str = "local", address: str | None = None, threads: int | None = None,
           gpus_per_run: float = GPUS_PER_RUN, stop_after: int | None = None) -> list[Run]:
     """Train (or read back) every config; return their runs in the order given.
 
     Finished runs are read back, interrupted ones resume, the rest train.  ``executor="local"``:
     ``workers`` runs that many points at once in separate processes (default 1: one after another;
-    ``"auto"``: ``default_workers``).  ``executor="ray"``: one Ray task per point with ``threads``
-    CPU threads (and ``gpus_per_run`` of a GPU on CUDA), on the cluster at ``address`` /
-    ``$RAY_ADDRESS`` or a local Ray.  ``stop_after`` stops every run at that step's checkpoint (a
+    ``"auto"``: ``default_workers``), each with an equal share of the cores' threads; with
+    ``workers=1`` an explicit ``threads`` sets torch's threads while the points train (restored
+    after), so that two sweeps side by side on 2 cores can each take one.  ``executor="ray"``: one
+    Ray task per point with ``threads`` CPU threads (default 1; and ``gpus_per_run`` of a GPU on
+    CUDA), on the cluster at ``address`` / ``$RAY_ADDRESS`` or a local Ray.  ``stop_after`` stops every run at that step's checkpoint (a
     screen that a later sweep resumes).
     """
     from .book import progress_bar
@@ -109,18 +111,27 @@ def sweep(cfgs, run_root=None, device: str = "auto", workers: int | str = 1, pro
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"workers={workers!r} is not allowed; give a positive integer (1 = one after another) "
                          "or 'auto'")
+    if threads is not None and (not isinstance(threads, int) or isinstance(threads, bool) or threads < 1):
+        raise ValueError(f"threads={threads!r} is not allowed; give a positive integer (CPU threads per run) or None")
     cfgs = check_sweep(cfgs, run_root, device)
     runs = [Run.open(c, run_root) for c in cfgs]
     unique = {r.id: (c, r) for c, r in zip(cfgs, runs)}  # a point given twice trains once
     todo = [c for c, r in unique.values() if not r.finished]
     bar = progress_bar(total=len(unique), initial=len(unique) - len(todo), desc="sweep runs", disable=not progress)
     if executor == "ray" and todo:
-        _sweep_ray(todo, run_root, device, address, threads, gpus_per_run, stop_after, bar)
+        _sweep_ray(todo, run_root, device, address, threads or 1, gpus_per_run, stop_after, bar)
     elif workers == 1 or len(todo) <= 1:
-        for c in todo:
-            bar.set_postfix(run=run_id(c))
-            training.train(c, run_root, device=device, progress=progress, stop_after=stop_after)
-            bar.update(1)
+        import torch
+        before = torch.get_num_threads()
+        if threads:
+            torch.set_num_threads(threads)
+        try:
+            for c in todo:
+                bar.set_postfix(run=run_id(c))
+                training.train(c, run_root, device=device, progress=progress, stop_after=stop_after)
+                bar.update(1)
+        finally:
+            torch.set_num_threads(before)
     else:
         n = min(workers, len(todo))
         per = max(1, (os.cpu_count() or 1) // n)

@@ -62,6 +62,21 @@ def test_sweep_rejects_bad_input(run_root):
         sweep([preset("smoke")], run_root, workers=0)
     with pytest.raises(ValueError, match="'auto'"):
         sweep([preset("smoke")], run_root, workers="many")
+    with pytest.raises(ValueError, match="threads=0"):
+        sweep([preset("smoke")], run_root, threads=0)
+
+
+def test_one_after_another_honours_threads_and_restores_them(run_root, monkeypatch):
+    import torch
+    seen = []
+    monkeypatch.setattr(cglib.train, "train", lambda cfg, *a, **k: seen.append(torch.get_num_threads()))
+    before = torch.get_num_threads()
+    want = 1 if before != 1 else 2
+    sweep([_count_cfg(3, seed=11), _count_cfg(5, seed=11)], run_root, threads=want, progress=False)
+    assert seen == [want, want] and torch.get_num_threads() == before
+    seen.clear()
+    sweep([_count_cfg(3, seed=11)], run_root, progress=False)  # without threads: torch's own setting
+    assert seen == [before]
 
 
 def test_default_workers_on_this_machine(monkeypatch):
