@@ -52,7 +52,7 @@ from cglib.emergence import REACHED
 from cglib.frequency import CAPABILITY, count_sweep
 from cglib.scales import FREQUENCY
 from cglib.sliders import slider
-from cglib.sweep import critical_count, sweep, sweep_table
+from cglib.sweep import critical_count, onset_count, sweep, sweep_table
 
 scale = resolve_scale(scale)
 threshold = REACHED if threshold == "auto" else threshold
@@ -123,15 +123,23 @@ for v, (cap, _) in CAPABILITY.items():
                             ["critical count"].iloc[0]))
 glue("threshold", threshold)
 glue("ch4_steps", preset(scale).train.steps)
+# the paper's claims are about onsets ("learns the colour concept after ... 10 samples"): the first count
+# at which the classes reach the threshold, whether or not they stay there at larger counts
 inf = float("inf")
-for v, (cap, _) in CAPABILITY.items():  # the paper's claim: out-of-distribution classes need more than the class itself
-    own = crit_tab[(crit_tab["class"] == v)]["critical count"].iloc[0]
-    own, ood = (inf if x != x else x for x in (own, crit[v]))
+onset = {}
+for v, (cap, needs) in CAPABILITY.items():
+    own = onset_count(tab[tab.varied == v], [v], threshold=threshold)
+    ood = onset_count(tab[tab.varied == v], [c for c in needs if dist[c] == 1], threshold=threshold)
+    own, ood = (inf if x != x else x for x in (own, ood))
+    onset[cap] = ood
+    glue(f"onset_own_{cap}", fmt(own if own < inf else float("nan")))
+    glue(f"onset_{cap}", fmt(ood if ood < inf else float("nan")))
     verdict = ("not testable: the training class itself never reached the threshold" if own == inf else
-               "holds" if ood > own else "fails: they need no more than the training class")
+               "holds" if ood > own else
+               f"not resolved by this grid: both first reach it at {int(own)}" if ood == own else
+               "fails: they need fewer examples than the training class")
     glue(f"ood_more_{cap}", verdict)
-by_cap = {cap: (inf if crit[v] != crit[v] else crit[v]) for v, (cap, _) in CAPABILITY.items()}
-col, sha = by_cap["color"], by_cap["shape"]
+col, sha = onset["color"], onset["shape"]
 glue("color_first", "neither capability composes within the grid" if col == sha == inf else
      "holds: colour composes from fewer examples than shape" if col < sha else
      "fails: shape composes from as few examples as colour, or fewer")
@@ -148,9 +156,14 @@ crit_tab.assign(**{"critical count": crit_tab["critical count"].map(fmt)})
 #   {glue:text}`crit_shape`; the triangle training class 100 itself from {glue:text}`own_shape`;
 #   `111` from {glue:text}`c111_shape`.
 #
-# The paper's two claims about Fig. 8, checked on these numbers (each could fail: the first if a
-# distance-1 class reached the threshold at the training class's own count or below it, the second
-# if shape's critical count were not above colour's):
+# The paper's two claims about Fig. 8 are about onsets: the first count at which the classes reach
+# the threshold, whether or not they stay there at larger counts (one seed; a single dip at a
+# larger count is why a critical count above can be "not reached"). Onsets here: colour's
+# distance-1 classes from {glue:text}`onset_color` (the blue training class from
+# {glue:text}`onset_own_color`), shape's from {glue:text}`onset_shape` (the triangle class from
+# {glue:text}`onset_own_shape`). Checked on these numbers (each could fail: the first if a
+# distance-1 class reached the threshold at a smaller count than its training class, the second if
+# shape's onset were not above colour's):
 #
 # - "training for out-of-distribution concept classes requires more samples than for
 #   in-distribution ones": colour {glue:text}`ood_more_color`; shape {glue:text}`ood_more_shape`.
@@ -190,9 +203,9 @@ slider(panel, {"capability": list(caps), "count": xs_all, "step": eval_steps},
 # %% [markdown]
 # ## What this means
 #
-# Removing a concept from the data is not all-or-nothing: a handful of examples of the only blue
-# class, or of the only triangle class, decides whether the model can put that value on *other*
-# objects. The paper reads this as a way to keep a model from learning a harmful capability without
+# Removing a concept from the data is not all-or-nothing: how many examples of the only blue
+# class, or of the only triangle class, remain decides whether the model can put that value on
+# *other* objects, and the number differs between concepts (the onsets above). The paper reads this as a way to keep a model from learning a harmful capability without
 # perfect filtering: keep the concept's frequency below its critical count. Rerun this chapter with
 # `python -m cglib.rerun 05_frequency -p counts "[0, 5, 10, 20, 50, 100, 200, 300]"` for the
 # paper's grid, or `-p scale paper` on a GPU.

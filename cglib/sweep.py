@@ -206,6 +206,24 @@ def sweep_table(runs, labels: list[dict] | None = None, final: bool = True) -> p
     return pd.concat(frames, ignore_index=True)
 
 
+def _worst(table: pd.DataFrame, classes, x: str, measure: str) -> pd.Series:
+    classes = list(classes)
+    sub = table[table.concept_class.isin(classes)]
+    if sub.empty:
+        raise ValueError(f"no rows for classes {classes}; the table has {sorted(table.concept_class.unique())}")
+    return sub.groupby([x, "concept_class"])[measure].mean().groupby(level=0).min().sort_index()
+
+
+def onset_count(table: pd.DataFrame, classes, x: str = "count", threshold: float = 0.8,
+                measure: str = "acc") -> float:
+    """The smallest value of ``x`` at which every class in ``classes`` has ``measure >= threshold``,
+    whatever happens at larger values (the paper's "learns the colour concept after ... 10 samples",
+    section 4.1); NaN if no swept value reaches it.  ``critical_count`` also asks that it stays."""
+    worst = _worst(table, classes, x, measure)
+    ok = worst[worst >= threshold]
+    return float(ok.index[0]) if len(ok) else math.nan
+
+
 def critical_count(table: pd.DataFrame, classes, x: str = "count", threshold: float = 0.8,
                    measure: str = "acc") -> float:
     """The smallest value of ``x`` from which on (at it and at every larger swept value) every class in
@@ -214,11 +232,7 @@ def critical_count(table: pd.DataFrame, classes, x: str = "count", threshold: fl
     ``table`` has one row per point and class (``sweep_table``); several rows of one point and class
     (e.g. seeds) are averaged.
     """
-    classes = list(classes)
-    sub = table[table.concept_class.isin(classes)]
-    if sub.empty:
-        raise ValueError(f"no rows for classes {classes}; the table has {sorted(table.concept_class.unique())}")
-    worst = sub.groupby([x, "concept_class"])[measure].mean().groupby(level=0).min().sort_index()
+    worst = _worst(table, classes, x, measure)
     ok = (worst >= threshold).to_numpy()
     if not ok[-1]:
         return math.nan

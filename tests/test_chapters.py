@@ -204,7 +204,7 @@ def test_chapter5_smoke_with_own_grid(tmp_path, probe_root, monkeypatch):
     assert prose_refs("05_frequency") <= set(g)
     assert g["n_runs"] == "4" and g["steps"] == "4" and g["threshold"] == "0.8"
     for cap in ("color", "shape"):  # the paper's claims are judged, whatever the smoke numbers say
-        assert g[f"ood_more_{cap}"].split(":")[0] in ("holds", "fails", "not testable"), g[f"ood_more_{cap}"]
+        assert g[f"ood_more_{cap}"].split(":")[0] in ("holds", "fails", "not testable", "not resolved by this grid"), g[f"ood_more_{cap}"]
     assert g["color_first"].split(":")[0] in ("holds", "fails", "neither capability composes within the grid")
 
 

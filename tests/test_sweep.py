@@ -7,7 +7,7 @@ import pytest
 import cglib.train
 from cglib.config import preset, with_steps
 from cglib.runs import Run
-from cglib.sweep import critical_count, sweep, sweep_table
+from cglib.sweep import critical_count, onset_count, sweep, sweep_table
 
 
 def _count_cfg(k, **kw):
@@ -122,3 +122,14 @@ def test_with_steps_fixes_the_optimisation_budget():
         with_steps(preset("cpu"), 0)
     t = preset("cpu").train
     assert np.isclose(with_steps(preset("cpu"), 1000).train.epochs, 1000 * t.batch / t.n_train)
+
+
+def test_onset_count_is_the_first_reach_and_critical_count_asks_it_to_stay():
+    rows = [{"count": k, "concept_class": c, "acc": a} for k, a110, a011 in
+            ((0, 0.0, 0.0), (10, 0.93, 0.85), (30, 0.98, 0.97), (100, 0.99, 0.98), (300, 0.71, 1.0))
+            for c, a in (("110", a110), ("011", a011))]
+    t = pd.DataFrame(rows)
+    assert onset_count(t, ["110", "011"]) == 10  # first reached at 10
+    assert math.isnan(critical_count(t, ["110", "011"]))  # but 110 falls back below at 300
+    assert onset_count(t, ["011"]) == 10 and critical_count(t, ["011"]) == 10
+    assert math.isnan(onset_count(t, ["110"], threshold=0.995))
