@@ -36,11 +36,16 @@ CANDIDATES = {  # name -> fields changed from BASE
     # each image's drawn colour and size as the condition (the official code, Park et al. 2024), and a wider
     # spread of sizes inside each size value, so that triangles (all large) show the size knob at work too
     "b64_drawn_wide": {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": (0.12, 0.17)},
-    # the next lever (not yet trained, 2026-11-28): b64_drawn_wide with the official code's learning rate,
+    # the next lever (trained on an H200 only, record gpu_seed_search_2026-11-28.json): b64_drawn_wide with the official code's learning rate,
     # decayed linearly to 0; on seed 1 b64_drawn_wide's `111` was 0.90 at step 1600 and fell to 0.52 by the
     # end at a constant rate, so the question is whether annealing keeps what a run found
     "b64_drawn_wide_decay": {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": (0.12, 0.17),
                              "lr_schedule": "linear"},
+    # twice the budget (3908 steps), with and without the decay: the smallest budget at which all seeds pass?
+    "b64_drawn_wide_2x": {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": (0.12, 0.17),
+                          "epochs": 50.0},
+    "b64_drawn_wide_decay_2x": {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": (0.12, 0.17),
+                                "lr_schedule": "linear", "epochs": 50.0},
 }
 SEEDS = (0, 1, 2)
 
