@@ -14,10 +14,16 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+#: the repository root: the script runs from a checkout where cglib is not installed (a GPU image)
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))
 
 JOB = ("import sys, torch; from cglib.config import preset; from cglib.train import train; "
        "torch.set_num_threads(int(sys.argv[4])); "

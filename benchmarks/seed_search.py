@@ -21,8 +21,14 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import sys
 from pathlib import Path
+
+#: the repository root: the script runs from a checkout where cglib is not installed (a GPU image)
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))
 
 #: The `cpu` preset before this search (2026-11-27) at the paper's batch size 64 (the same 1954 steps at half
 #: the images: this session's machine trains 4x slower than the one the old preset was chosen on), pinned so
