@@ -37,21 +37,19 @@ BASE = dict(width=32, cond="film", cond_embed="mlp", attention=False, T=400, tar
             n_train=5000, epochs=25.0, batch=64, lr=2e-3, eval_every=160, n_eval=40, ema=0.995)
 #: Evaluation added for this search: 200 samples per class at the end, and `111` overprompted.
 EVAL = dict(n_eval_final=200, overprompt=(1.25, 1.5, 2.0, 2.5, 3.0))
+#: each image's drawn colour and size as the condition (the official code, Park et al. 2024), and a wider
+#: spread of sizes inside each size value, so that triangles (all large) show the size knob at work too
+DRAWN_WIDE = {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": (0.12, 0.17)}
 CANDIDATES = {  # name -> fields changed from BASE
     "b64": {},
-    # each image's drawn colour and size as the condition (the official code, Park et al. 2024), and a wider
-    # spread of sizes inside each size value, so that triangles (all large) show the size knob at work too
-    "b64_drawn_wide": {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": (0.12, 0.17)},
-    # the next lever (trained on an H200 only, record gpu_seed_search_2026-11-28.json): b64_drawn_wide with the official code's learning rate,
-    # decayed linearly to 0; on seed 1 b64_drawn_wide's `111` was 0.90 at step 1600 and fell to 0.52 by the
-    # end at a constant rate, so the question is whether annealing keeps what a run found
-    "b64_drawn_wide_decay": {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": (0.12, 0.17),
-                             "lr_schedule": "linear"},
+    "b64_drawn_wide": DRAWN_WIDE,
+    # the next lever (trained on an H200 only, record gpu_seed_search_2026-11-28.json): b64_drawn_wide with the
+    # official code's learning rate, decayed linearly to 0; on seed 1 b64_drawn_wide's `111` was 0.90 at step
+    # 1600 and fell to 0.52 by the end at a constant rate, so the question is whether annealing keeps what a run found
+    "b64_drawn_wide_decay": {**DRAWN_WIDE, "lr_schedule": "linear"},
     # twice the budget (3908 steps), with and without the decay: the smallest budget at which all seeds pass?
-    "b64_drawn_wide_2x": {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": (0.12, 0.17),
-                          "epochs": 50.0},
-    "b64_drawn_wide_decay_2x": {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": (0.12, 0.17),
-                                "lr_schedule": "linear", "epochs": 50.0},
+    "b64_drawn_wide_2x": {**DRAWN_WIDE, "epochs": 50.0},
+    "b64_drawn_wide_decay_2x": {**DRAWN_WIDE, "lr_schedule": "linear", "epochs": 50.0},
 }
 SEEDS = (0, 1, 2)
 
@@ -103,9 +101,16 @@ def main():
     if not a.collect:
         from cglib.sweep import sweep
         sweep([c for _, _, c in jobs], a.root, workers=a.workers, executor=a.executor, stop_after=a.stop_at)
-    record = {"what": "benchmarks/seed_search.py: candidates for the cpu preset on seeds 0-2, trained on 2 CPU cores "
-                      "(two single-thread runs at a time); acc = accuracy with rejection, 40 samples per class per "
-                      "evaluation and 200 at the last evaluation of a finished run",
+    import torch
+    from cglib.train import pick_device
+    dev = str(pick_device("auto"))
+    on = torch.cuda.get_device_name(torch.device(dev)) if dev.startswith("cuda") else f"{os.cpu_count()} CPU cores"
+    where = ("read back from the run store by --collect (trained by earlier calls)" if a.collect else
+             f"trained {a.workers} runs at a time on {dev} ({on})" if a.executor == "local" else
+             "trained as Ray tasks")
+    record = {"what": f"benchmarks/seed_search.py: candidates for the cpu preset on seeds 0-2, {where}; "
+                      "acc = accuracy with rejection, 40 samples per class per evaluation and 200 at the last "
+                      "evaluation of a finished run",
               "date": datetime.date.today().isoformat(), "base": BASE, "eval": EVAL, "runs": []}
     for n, s, c in jobs:
         r = Run(run_dir(run_id(c), a.root), c)
