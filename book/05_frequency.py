@@ -130,10 +130,9 @@ onset = {}
 for v, (cap, needs) in CAPABILITY.items():
     own = onset_count(tab[tab.varied == v], [v], threshold=threshold)
     ood = onset_count(tab[tab.varied == v], [c for c in needs if dist[c] == 1], threshold=threshold)
-    own, ood = (inf if x != x else x for x in (own, ood))
+    glue(f"onset_own_{cap}", fmt(own)); glue(f"onset_{cap}", fmt(ood))
+    own, ood = (inf if x != x else x for x in (own, ood))  # never reached: later than any count
     onset[cap] = ood
-    glue(f"onset_own_{cap}", fmt(own if own < inf else float("nan")))
-    glue(f"onset_{cap}", fmt(ood if ood < inf else float("nan")))
     verdict = ("not testable: the training class itself never reached the threshold" if own == inf else
                "holds" if ood > own else
                f"not resolved by this grid: both first reach it at {int(own)}" if ood == own else
