@@ -13,8 +13,9 @@ Usage:
   python benchmarks/seed_search.py --candidates base,drawn --stop-at 1120     # screen
   python benchmarks/seed_search.py --candidates drawn                         # confirm (train to the end)
   python benchmarks/seed_search.py --collect --out benchmarks/results/seed_search_<date>.json
-Prints one row per candidate and seed: the last step reached, the accuracy (with rejection) of the
-distance-1 classes and of `111` there, the best `111` seen, and the overprompted `111`.
+Prints one row per candidate and seed (``emergence.seed_search_summary``: the last step, the accuracy
+(with rejection) of the distance-1 classes and of `111` there, `111`'s rejections and per-variable
+accuracies, its best plain and overprompted accuracy), then each candidate's verdict and the chosen one.
 """
 from __future__ import annotations
 
@@ -59,26 +60,6 @@ def config(name: str, seed: int):
     return ExperimentConfig().replace(**{**BASE, **EVAL, **CANDIDATES[name], "seed": seed})
 
 
-def summary(record: dict):
-    """One row per run of a record: steps reached, accuracies at the last evaluation, best and overprompted 111."""
-    import pandas as pd
-    rows = []
-    for r in record["runs"]:
-        m = pd.DataFrame(r["metrics"])
-        last = m[m.step == m.step.max()].set_index("concept_class")
-        far = m[m.concept_class == "111"]
-        row = {"candidate": r["candidate"], "seed": r["seed"], "step": int(m.step.max()),
-               "of": r["steps"], **{c: last.loc[c, "acc"] for c in ("101", "110", "011", "111")},
-               "n_final": r.get("n_final"), "best 111": far.acc.max(),
-               "111 shape/colour/size": "/".join(f"{last.loc['111', f'measured_{v}']:.2f}"
-                                                  for v in ("shape", "color", "size")),
-               "reject 111": last.loc["111", "reject_rate"]}
-        if "acc_over" in far:
-            row["best over 111"] = far.acc_over.max()
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--candidates", default=",".join(CANDIDATES))
@@ -121,10 +102,11 @@ def main():
                                "finished": r.finished, "steps": c.train.steps, "wall_s": max(x["wall_s"] for x in m),
                                "n_final": c.train.n_eval_final if r.finished else c.train.n_eval, "metrics": m})
     if record["runs"]:
-        print(summary(record).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
         from cglib.emergence import (REACHED, chosen_candidate, record_frame, seed_search_summary,
                                      seed_search_verdict)
-        verd = seed_search_verdict(seed_search_summary(record_frame(record), "111"), cls="111", reached=REACHED)
+        summ = seed_search_summary(record_frame(record), "111")
+        print(summ.to_string(float_format=lambda v: f"{v:.2f}"))
+        verd = seed_search_verdict(summ, cls="111", reached=REACHED)
         print(verd.to_string(float_format=lambda v: f"{v:.2f}"))
         name, worst, pool = chosen_candidate(verd)
         print(f"chosen for the cpu preset: {name} (worst seed {worst:.2f}; {pool})")
