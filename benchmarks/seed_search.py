@@ -51,6 +51,11 @@ CANDIDATES = {  # name -> fields changed from BASE
     # twice the budget (3908 steps), with and without the decay: the smallest budget at which all seeds pass?
     "b64_drawn_wide_2x": {**DRAWN_WIDE, "epochs": 50.0},
     "b64_drawn_wide_decay_2x": {**DRAWN_WIDE, "lr_schedule": "linear", "epochs": 50.0},
+    # a stronger shape signal on small objects (the bottleneck of every failing seed: small blue triangles read
+    # as circles): small radii 0.15-0.19 of the side instead of 0.12-0.17, large 0.24-0.34, so the mid radii
+    # are in the paper's Blender ratio (1.6 / 2.7 = 0.59); clean and blurred renders of every class are all
+    # read right by the evaluator at these sizes.  Screened first on seed 1, the seed where the preset fails
+    "b64_drawn_ratio59": {**DRAWN_WIDE, "size_small": (0.15, 0.19), "size_large": (0.24, 0.34)},
 }
 SEEDS = (0, 1, 2)
 
