@@ -44,9 +44,10 @@ DRAWN_WIDE = {"cond_values": "drawn", "size_large": (0.23, 0.34), "size_small": 
 CANDIDATES = {  # name -> fields changed from BASE
     "b64": {},
     "b64_drawn_wide": DRAWN_WIDE,
-    # the next lever (trained on an H200 only, record gpu_seed_search_2026-11-28.json): b64_drawn_wide with the
-    # official code's learning rate, decayed linearly to 0; on seed 1 b64_drawn_wide's `111` was 0.90 at step
-    # 1600 and fell to 0.52 by the end at a constant rate, so the question is whether annealing keeps what a run found
+    # b64_drawn_wide with the official code's learning rate, decayed linearly to 0; on seed 1 b64_drawn_wide's
+    # `111` was 0.90 at step 1600 and fell to 0.52 by the end at a constant rate, so the question is whether
+    # annealing keeps what a run found (trained on an H200 on seeds 0-2, record gpu_seed_search_2026-11-28.json,
+    # and on this CPU on seeds 0 and 1, where it failed)
     "b64_drawn_wide_decay": {**DRAWN_WIDE, "lr_schedule": "linear"},
     # twice the budget (3908 steps), with and without the decay: the smallest budget at which all seeds pass?
     "b64_drawn_wide_2x": {**DRAWN_WIDE, "epochs": 50.0},
@@ -87,13 +88,16 @@ def main():
     if not a.collect:
         from cglib.sweep import sweep
         sweep([c for _, _, c in jobs], a.root, workers=a.workers, executor=a.executor, stop_after=a.stop_at)
-    import torch
-    from cglib.train import pick_device
-    dev = str(pick_device("auto"))
-    on = torch.cuda.get_device_name(torch.device(dev)) if dev.startswith("cuda") else f"{os.cpu_count()} CPU cores"
-    where = ("read back from the run store by --collect (trained by earlier calls)" if a.collect else
-             f"trained {a.workers} runs at a time on {dev} ({on})" if a.executor == "local" else
-             "trained as Ray tasks")
+    if a.collect:
+        where = "read back from the run store by --collect (trained by earlier calls)"
+    elif a.executor == "local":
+        import torch
+        from cglib.train import pick_device
+        dev = str(pick_device("auto"))
+        on = torch.cuda.get_device_name(torch.device(dev)) if dev.startswith("cuda") else f"{os.cpu_count()} CPU cores"
+        where = f"trained {a.workers} runs at a time on {dev} ({on})"
+    else:
+        where = "trained as Ray tasks"
     record = {"what": f"benchmarks/seed_search.py: candidates for the cpu preset on seeds 0-2, {where}; "
                       "acc = accuracy with rejection, 40 samples per class per evaluation and 200 at the last "
                       "evaluation of a finished run",

@@ -128,8 +128,9 @@ glue("ch4_steps", preset(scale).train.steps)
 inf = float("inf")
 onset = {}
 for v, (cap, needs) in CAPABILITY.items():
-    own = onset_count(tab[tab.varied == v], [v], threshold=threshold)
-    ood = onset_count(tab[tab.varied == v], [c for c in needs if dist[c] == 1], threshold=threshold)
+    tv = tab[tab.varied == v]
+    own = onset_count(tv, [v], threshold=threshold)
+    ood = onset_count(tv, [c for c in needs if dist[c] == 1], threshold=threshold)
     glue(f"onset_own_{cap}", fmt(own)); glue(f"onset_{cap}", fmt(ood))
     own, ood = (inf if x != x else x for x in (own, ood))  # never reached: later than any count
     onset[cap] = ood
