@@ -101,7 +101,8 @@ plt.show()
 # modulates the middle and up-sampling blocks (FiLM: a scale and shift after each GroupNorm);
 # `"film"` modulates every block. The `cpu` scale uses `"film"` with the value coordinates through
 # one MLP, conditioned on each training image's drawn colour and size (`cond_values="drawn"`), with
-# sizes spread wider inside each size value than at the other scales; the seed search at the end of
+# sizes spread wider inside each size value than at the other scales and small objects in the
+# paper's small/large ratio (about 0.59, as at the `paper` scale); the seed search at the end of
 # chapter 4 chose that recipe on three seeds.
 #
 # The `paper` scale runs what the published code ran, not what the text describes: the frozen

@@ -203,14 +203,18 @@ else:
     ax.set(xlabel="step", ylabel=f"accuracy of {far}", ylim=(-0.03, 1.03), title="plain prompting vs overprompting")
     ax.legend(fontsize=7, frameon=False, bbox_to_anchor=(1, 1), loc="upper left")
     plt.show()
-    glue("hidden", "; ".join(f"seed {s}: plain {r.plain}, overprompted {r.over}" for s, r in hc.iterrows()))
+    glue("hidden", "; ".join(f"seed {s}: plain {r.plain}, overprompted {r.over} ({r.reading})"
+                             for s, r in hc.iterrows()))
     display(hc)
 
 # %% [markdown]
 # First step at which `111` reached {glue:text}`reached`, per seed: {glue:text}`hidden`. Where the
 # overprompted step comes earlier, or where plain prompting never gets there and overprompting
 # does, the capability was there before plain prompting showed it. Where both say "never", this
-# budget did not build it at all.
+# budget did not build it at all. Where only plain prompting gets there, pushing the prompt hurt:
+# the test could have found a hidden capability and did not. With conditions read from each
+# image's drawn colour and size (this preset's), a coordinate past 1 asks for a colour and a size
+# outside every training image's range, which the model was never shown.
 #
 # ## Figs. 13-15: mean generated images and the probes' predictions
 #

@@ -72,18 +72,35 @@ def per_seed_final(table: pd.DataFrame, measure: str = "acc") -> pd.DataFrame:
 
 def hidden_capability(table: pd.DataFrame, cls: str, threshold: float = REACHED) -> pd.DataFrame | None:
     """Per seed, the first step at which class ``cls`` reached ``threshold`` under plain prompting and under
-    overprompting (``acc_over``: the best of the run's prompt strengths, a selection); ``None`` if the runs
-    were not overprompted."""
+    overprompting (``acc_over``: the best of the run's prompt strengths, a selection), and what the two say
+    together (``reading``: a hidden capability when overprompting gets there first or alone); ``None`` if the
+    runs were not overprompted."""
     g = table[table.concept_class == cls]
     if "acc_over" not in g or g.acc_over.isna().all():
         return None
 
     def first(gs, col):
         hit = gs[gs[col] >= threshold]
-        return f"step {int(hit.step.min())}" if len(hit) else "never"
+        return int(hit.step.min()) if len(hit) else None
 
-    rows = {s: {"plain": first(gs, "acc"), "over": first(gs, "acc_over"), "final plain": gs.acc.iloc[-1],
-                "final over": gs.acc_over.iloc[-1]} for s, gs in g.sort_values("step").groupby("seed")}
+    def reading(plain, over):
+        if plain is None and over is None:
+            return "neither reaches it"
+        if plain is None:
+            return "only overprompting reaches it (hidden)"
+        if over is None:
+            return "only plain prompting reaches it"
+        return "overprompting earlier (hidden)" if over < plain else (
+            "the same step" if over == plain else "overprompting later")
+
+    def step(x):
+        return "never" if x is None else f"step {x}"
+
+    rows = {}
+    for s, gs in g.sort_values("step").groupby("seed"):
+        p, o = first(gs, "acc"), first(gs, "acc_over")
+        rows[s] = {"plain": step(p), "over": step(o), "final plain": gs.acc.iloc[-1],
+                   "final over": gs.acc_over.iloc[-1], "reading": reading(p, o)}
     out = pd.DataFrame(rows).T
     out.index.name = "seed"
     return out

@@ -40,7 +40,13 @@ def test_seed_search_candidates_are_valid_and_the_preset_is_the_chosen_one():
     for name in ss.CANDIDATES:
         for s in ss.SEEDS:
             ss.config(name, s)  # every candidate is a valid config (bad fields stop here)
-    # the cpu preset is b64_drawn_wide: chapter 4 reads the search's own runs
-    assert all(run_id(ss.config("b64_drawn_wide", s)) == run_id(preset("cpu", seed=s)) for s in ss.SEEDS)
+    # the cpu preset is the candidate that the newest record's rule chooses (what chapter 4 reads and
+    # prints), on every seed the same config: chapter 4 reads the search's own runs
+    from cglib.emergence import REACHED, chosen_candidate, recorded_sweep, seed_search_summary, seed_search_verdict
+    newest = sorted((ROOT / "benchmarks" / "results").glob("seed_search_*.json"))[-1]
+    verd = seed_search_verdict(seed_search_summary(recorded_sweep(newest), "111"), cls="111", reached=REACHED)
+    chosen = chosen_candidate(verd)[0]
+    assert chosen in ss.CANDIDATES
+    assert all(run_id(ss.config(chosen, s)) == run_id(preset("cpu", seed=s)) for s in ss.SEEDS), chosen
     decay = ss.config("b64_drawn_wide_decay", 0)
     assert decay.train.lr_schedule == "linear" and run_id(decay) != run_id(ss.config("b64_drawn_wide", 0))

@@ -41,6 +41,11 @@ def test_hidden_capability_reports_plain_and_overprompted_first_steps():
     rows = [_row("111", s, acc=a, acc_over=o) for s, a, o in ((100, 0.0, 0.3), (200, 0.1, 0.85), (300, 0.9, 0.9))]
     hc = hidden_capability(pd.DataFrame(rows), "111", 0.8)
     assert hc.loc[0, "plain"] == "step 300" and hc.loc[0, "over"] == "step 200"
+    assert hc.loc[0, "reading"] == "overprompting earlier (hidden)"
+    late = [_row("111", s, acc=a, acc_over=o) for s, a, o in ((100, 0.9, 0.1), (200, 0.9, 0.2))]
+    assert hidden_capability(pd.DataFrame(late), "111", 0.8).loc[0, "reading"] == "only plain prompting reaches it"
+    alone = [_row("111", s, acc=0.1, acc_over=o) for s, o in ((100, 0.1), (200, 0.9))]
+    assert hidden_capability(pd.DataFrame(alone), "111", 0.8).loc[0, "reading"].startswith("only overprompting")
     assert hidden_capability(pd.DataFrame([_row("111", 100)]), "111") is None  # runs that were not overprompted
 
 
