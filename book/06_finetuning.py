@@ -85,7 +85,13 @@ for c in ("001", "011", "101", "110"):
 
 
 def verdict(table) -> str:
-    """What the model draws for the small circles, in words: the paper's failure or another one."""
+    """What the model draws for the small circles, in words: the paper's failure or another one.  Each small
+    circle is judged on its own; when they disagree, the words say which class fails which way."""
+    fails = [c for c in SMALL_CIRCLES if table.loc[c, "triangle"] > 0.5 and table.loc[c, "small"] > 0.5]
+    if 0 < len(fails) < len(SMALL_CIRCLES):
+        return ("partly the paper's failure: small triangles for "
+                + ", ".join(f"{c} ({table.loc[c, 'triangle']:.0%} triangles)" for c in fails) + ", small circles for "
+                + ", ".join(f"{c} ({table.loc[c, 'triangle']:.0%} triangles)" for c in SMALL_CIRCLES if c not in fails))
     tri, small = table.loc[list(SMALL_CIRCLES), "triangle"].mean(), table.loc[list(SMALL_CIRCLES), "small"].mean()
     if tri > 0.5 and small > 0.5:
         return "small triangles where small circles are asked: the paper's failure"
