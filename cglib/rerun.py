@@ -5,12 +5,19 @@ tracked ``.ipynb`` alone; checks every ``-p`` name against the chapter's paramet
 alone only warns) and every value against its default's type; prints the run store that will be
 used; runs it; and writes the executed notebook to ``out/<chapter>/<parameters>/``.  A chapter that
 stops on a bad value prints the chapter's own message.
+
+The kernel runs as the static book does (``CGLIB_STATIC=1``, see ``cglib.book.live``): papermill has
+no frontend to drive live widgets, the executed notebook then carries self-contained sliders and
+plain-text progress, and nbclient can wait forever on a cell that opens an ipywidgets ``interactive``
+with nobody to answer it (jupyter/nbclient#312; seen here on chapter 5's slider cell).
 """
 from __future__ import annotations
 
 import argparse
 import ast
+import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 BOOK = Path(__file__).resolve().parents[1] / "book"
@@ -57,6 +64,21 @@ def check_value(name: str, value, default):
             f"({type(default).__name__}); write lists as -p {name} '[...]'")
 
 
+@contextmanager
+def headless():
+    """``CGLIB_STATIC=1`` for the kernels started inside (they inherit this process's environment), the
+    old value restored after: a papermill kernel has no frontend for live widgets."""
+    before = os.environ.get("CGLIB_STATIC")
+    os.environ["CGLIB_STATIC"] = "1"
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("CGLIB_STATIC", None)
+        else:
+            os.environ["CGLIB_STATIC"] = before
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("chapter", help="one of: " + ", ".join(chapters()))
@@ -86,8 +108,9 @@ def main(argv=None):
         params["run_root"] = str(Path(params["run_root"]).resolve())
     print(f"run store:         {run_root(params.get('run_root') or None).resolve()}")
     try:
-        pm.execute_notebook(str(src), str(out / f"{a.chapter}.ipynb"), parameters=params, cwd=str(BOOK),
-                            kernel_name="python3")
+        with headless():
+            pm.execute_notebook(str(src), str(out / f"{a.chapter}.ipynb"), parameters=params, cwd=str(BOOK),
+                                kernel_name="python3")
     except pm.PapermillExecutionError as e:
         sys.exit(f"{a.chapter} stopped: {e.ename}: {e.evalue}\n(the executed notebook is {out / (a.chapter + '.ipynb')})")
     print(f"executed notebook: {out / (a.chapter + '.ipynb')}")

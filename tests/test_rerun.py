@@ -57,3 +57,16 @@ def test_a_chapter_that_stops_on_a_bad_value_says_why(tmp_path, monkeypatch):
     with pytest.raises(SystemExit, match="n_seeds=0 is not allowed"):
         rerun.main(["04_emergence", "-p", "scale", "smoke", "-p", "n_seeds", "0", "--out", str(tmp_path)])
     assert (nb.stat().st_mtime_ns, nb.read_bytes()) == before
+
+
+def test_the_kernel_runs_headless_and_the_caller_env_is_restored(tmp_path, monkeypatch):
+    """papermill has no frontend: the chapter's kernel gets CGLIB_STATIC=1 (static sliders, no live widget
+    for nbclient to wait on), and the caller's environment is as before afterwards."""
+    import os
+    import papermill as pm
+    seen = {}
+    monkeypatch.delenv("CGLIB_STATIC", raising=False)
+    monkeypatch.setattr(pm, "execute_notebook", lambda *a, **k: seen.setdefault("static", os.environ.get("CGLIB_STATIC")))
+    rerun.main(["01_concept_graphs", "-p", "scale", "smoke", "--out", str(tmp_path)])
+    assert seen["static"] == "1"
+    assert "CGLIB_STATIC" not in os.environ
