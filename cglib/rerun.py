@@ -107,6 +107,7 @@ def main(argv=None):
     if params.get("run_root"):  # relative to where the command runs, not to the chapter's folder
         params["run_root"] = str(Path(params["run_root"]).resolve())
     print(f"run store:         {run_root(params.get('run_root') or None).resolve()}")
+    print(f"library:           {Path(__file__).resolve().parent}")  # an editable install can point elsewhere
     try:
         with headless():
             pm.execute_notebook(str(src), str(out / f"{a.chapter}.ipynb"), parameters=params, cwd=str(BOOK),

@@ -59,7 +59,7 @@ def test_a_chapter_that_stops_on_a_bad_value_says_why(tmp_path, monkeypatch):
     assert (nb.stat().st_mtime_ns, nb.read_bytes()) == before
 
 
-def test_the_kernel_runs_headless_and_the_caller_env_is_restored(tmp_path, monkeypatch):
+def test_the_kernel_runs_headless_and_the_caller_env_is_restored(tmp_path, monkeypatch, capsys):
     """papermill has no frontend: the chapter's kernel gets CGLIB_STATIC=1 (static sliders, no live widget
     for nbclient to wait on), and the caller's environment is as before afterwards."""
     import os
@@ -70,3 +70,5 @@ def test_the_kernel_runs_headless_and_the_caller_env_is_restored(tmp_path, monke
     rerun.main(["01_concept_graphs", "-p", "scale", "smoke", "--out", str(tmp_path)])
     assert seen["static"] == "1"
     assert "CGLIB_STATIC" not in os.environ
+    shown = dict(line.split(":", 1) for line in capsys.readouterr().out.splitlines() if ":" in line)
+    assert shown["library"].strip() == str(rerun.BOOK.parent / "cglib")  # the library this checkout holds
