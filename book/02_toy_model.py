@@ -119,8 +119,9 @@ plt.show()
 # ## Try it
 #
 # Move the sliders to redraw Fig. 7(a) for another rate $p$, threshold $P^*$ and number of
-# capabilities $n$. In Jupyter they redraw live; in this page every combination on the sliders'
-# grid was drawn when the book was built, so they work without a kernel.
+# capabilities $n$. In Jupyter they redraw live; in this page (and in a notebook rerun with
+# papermill) every combination on the sliders' grid was drawn when the chapter ran, so they work
+# without a kernel.
 
 # %%
 from cglib.sliders import slider

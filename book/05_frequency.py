@@ -179,8 +179,8 @@ crit_tab.assign(**{"critical count": crit_tab["critical count"].map(fmt)})
 #
 # Move the sliders to pick the capability, the count of its class in the training data, and the
 # training step; the panel shows four samples per class and every class's accuracy. In Jupyter the
-# sliders redraw live; in this page every point was rendered when the book was built, so they work
-# without a kernel or a network.
+# sliders redraw live; in this page (and in a notebook rerun with papermill) every point was rendered
+# when the chapter ran, so they work without a kernel or a network.
 
 # %%
 caps = {f"{cap} (vary {v})": v for v, (cap, _) in CAPABILITY.items()}
