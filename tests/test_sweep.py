@@ -7,7 +7,7 @@ import pytest
 import cglib.train
 from cglib.config import preset, with_steps
 from cglib.runs import Run
-from cglib.sweep import critical_count, onset_count, sweep, sweep_table
+from cglib.sweep import critical_count, onset_count, onset_order, sweep, sweep_table
 
 
 def _count_cfg(k, **kw):
@@ -133,3 +133,43 @@ def test_onset_count_is_the_first_reach_and_critical_count_asks_it_to_stay():
     assert math.isnan(critical_count(t, ["110", "011"]))  # but 110 falls back below at 300
     assert onset_count(t, ["011"]) == 10 and critical_count(t, ["011"]) == 10
     assert math.isnan(onset_count(t, ["110"], threshold=0.995))
+
+
+def _acc_table(points):
+    """rows of a sweep table from {count: {class: acc}}"""
+    return pd.DataFrame([{"count": k, "concept_class": c, "acc": a} for k, accs in points.items()
+                         for c, a in accs.items()])
+
+
+def test_onset_order_counts_a_gap_only_beyond_sampling_noise():
+    # chapter 5's shape sweep of 2026-11-29: at 100 triangles the triangle class is at 0.79 and its
+    # distance-1 classes at 0.81: the onsets differ (300 against 100) by 0.02, within sampling noise
+    t = _acc_table({10: {"100": 0.04, "101": 0.00, "110": 0.02}, 30: {"100": 0.17, "101": 0.08, "110": 0.14},
+                    100: {"100": 0.79, "101": 0.81, "110": 0.81}, 300: {"100": 0.99, "101": 0.93, "110": 1.00}})
+    r = onset_order((t, ["100"]), (t, ["101", "110"]), n_samples=200)
+    assert (r["first"], r["second"], r["at"]) == (300, 100, 100)
+    assert r["order"] == "within noise" and r["lagging"] == 0.79
+    assert abs(r["margin"] - 2 * (0.16 / 200) ** 0.5) < 1e-12
+    # the same gap with the training class far below: a real "later"
+    t2 = t.assign(acc=t.acc.where(~((t["count"] == 100) & (t.concept_class == "100")), 0.60))
+    assert onset_order((t2, ["100"]), (t2, ["101", "110"]), n_samples=200)["order"] == "later"
+    # ... and with a 40-sample evaluation even 0.70 is within noise (margin 0.13)
+    t3 = t.assign(acc=t.acc.where(~((t["count"] == 100) & (t.concept_class == "100")), 0.70))
+    assert onset_order((t3, ["100"]), (t3, ["101", "110"]), n_samples=40)["order"] == "within noise"
+    assert onset_order((t3, ["100"]), (t3, ["101", "110"]), n_samples=200)["order"] == "later"
+
+
+def test_onset_order_across_two_sweeps_and_when_never_reached():
+    col = _acc_table({10: {"010": 0.99, "011": 0.67}, 30: {"010": 1.0, "011": 0.99}})
+    sha = _acc_table({10: {"100": 0.04, "101": 0.0}, 30: {"100": 0.17, "101": 0.08}})
+    r = onset_order((col, ["011"]), (sha, ["101"]))
+    assert r["order"] == "earlier" and r["first"] == 30 and math.isnan(r["second"]) and r["lagging"] == 0.08
+    assert onset_order((sha, ["101"]), (col, ["011"]))["order"] == "later"
+    assert onset_order((col, ["010"]), (col, ["011"]))["order"] == "earlier"  # 10 against 30; 0.67 at 10
+    r = onset_order((sha, ["100"]), (sha, ["101"]))
+    assert r["order"] == "same" and math.isnan(r["first"]) and math.isnan(r["second"])
+    assert onset_order((col, ["010"]), (col, ["010"]))["order"] == "same"
+    with pytest.raises(ValueError, match="n_samples"):
+        onset_order((col, ["010"]), (col, ["011"]), n_samples=0)
+    with pytest.raises(ValueError, match="threshold"):
+        onset_order((col, ["010"]), (col, ["011"]), threshold=1.0)
