@@ -13,6 +13,8 @@ Usage:
   python benchmarks/seed_search.py --candidates base,drawn --stop-at 1120     # screen
   python benchmarks/seed_search.py --candidates drawn                         # confirm (train to the end)
   python benchmarks/seed_search.py --collect --out benchmarks/results/seed_search_<date>.json
+  python benchmarks/seed_search.py --candidates b64_drawn_ratio59 --budget-steps 640 \
+      --out benchmarks/results/budget_check_<date>.json     # the same recipe at a smaller budget
 Prints one row per candidate and seed (``emergence.seed_search_summary``: the last step, the accuracy
 (with rejection) of the distance-1 classes and of `111` there, `111`'s rejections and per-variable
 accuracies, its best plain and overprompted accuracy), then each candidate's verdict and the chosen one.
@@ -66,11 +68,26 @@ def config(name: str, seed: int):
     return ExperimentConfig().replace(**{**BASE, **EVAL, **CANDIDATES[name], "seed": seed})
 
 
+def make_jobs(names, seeds, budget_steps=None):
+    """(candidate, seed, config) for every seed and candidate; ``budget_steps``: each trained for that many
+    steps instead (the same recipe at another budget: with a constant learning rate and batches drawn
+    independently of the budget, the same trajectory up to there)."""
+    jobs = [(n, s, config(n, s)) for s in seeds for n in names]
+    if budget_steps is not None:
+        from cglib.config import with_steps
+        jobs = [(n, s, with_steps(c, budget_steps)) for n, s, c in jobs]
+    return jobs
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--candidates", default=",".join(CANDIDATES))
     ap.add_argument("--seeds", default=",".join(map(str, SEEDS)))
     ap.add_argument("--stop-at", type=int, default=None, help="screen: stop every run at this step")
+    ap.add_argument("--budget-steps", type=int, default=None,
+                    help="train each candidate for this many steps instead of its own budget, judged like a "
+                         "finished run (200 samples at the end): the smallest budget at which all seeds pass. "
+                         "Write the record apart from seed_search_*.json (chapter 4 and the preset read those)")
     ap.add_argument("--root", default="runs")
     ap.add_argument("--workers", type=int, default=2, help="runs at once with the local executor")
     ap.add_argument("--executor", default="local", help="'local' (this machine) or 'ray' ($RAY_ADDRESS or a local Ray)")
@@ -84,7 +101,7 @@ def main():
     if unknown:
         sys.exit(f"unknown candidate(s) {unknown}; known: {', '.join(CANDIDATES)}")
     seeds = [int(s) for s in a.seeds.split(",")]
-    jobs = [(n, s, config(n, s)) for s in seeds for n in names]
+    jobs = make_jobs(names, seeds, a.budget_steps)
     if not a.collect:
         from cglib.sweep import sweep
         sweep([c for _, _, c in jobs], a.root, workers=a.workers, executor=a.executor, stop_after=a.stop_at)
@@ -98,6 +115,8 @@ def main():
         where = f"trained {a.workers} runs at a time on {dev} ({on})"
     else:
         where = "trained as Ray tasks"
+    if a.budget_steps is not None:
+        where += f", each stopped at {a.budget_steps} steps (--budget-steps) and judged there"
     record = {"what": f"benchmarks/seed_search.py: candidates for the cpu preset on seeds 0-2, {where}; "
                       "acc = accuracy with rejection, 40 samples per class per evaluation and 200 at the last "
                       "evaluation of a finished run",

@@ -50,3 +50,15 @@ def test_seed_search_candidates_are_valid_and_the_preset_is_the_chosen_one():
     assert all(run_id(ss.config(chosen, s)) == run_id(preset("cpu", seed=s)) for s in ss.SEEDS), chosen
     decay = ss.config("b64_drawn_wide_decay", 0)
     assert decay.train.lr_schedule == "linear" and run_id(decay) != run_id(ss.config("b64_drawn_wide", 0))
+
+
+def test_seed_search_budget_steps_changes_the_budget_and_nothing_else():
+    import dataclasses
+    ss = _seed_search()
+    full = ss.make_jobs(["b64_drawn_ratio59"], [0, 1])
+    short = ss.make_jobs(["b64_drawn_ratio59"], [0, 1], budget_steps=640)
+    assert [(n, s) for n, s, _ in short] == [(n, s) for n, s, _ in full] == [("b64_drawn_ratio59", 0), ("b64_drawn_ratio59", 1)]
+    for (_, _, a), (_, _, b) in zip(full, short):
+        assert a.train.steps == 1954 and b.train.steps == 640
+        assert dataclasses.replace(b.train, epochs=a.train.epochs) == a.train and b.model == a.model and b.diffusion == a.diffusion
+        assert a.train.lr_schedule == "constant"  # why a shorter run is the longer one's beginning
