@@ -297,6 +297,48 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
     "every candidate on every seed: accuracy with rejection at the last evaluation")
 
 # %% [markdown]
+# ### The smallest budget at which every seed passes (*records*)
+#
+# This recipe keeps its learning rate constant and draws each batch independently of the budget, so
+# a run's evaluation at step *k* is what a run stopped at *k* would be judged on (on 40 samples per
+# class instead of a finished run's 200). Read so, the chosen candidate's `111` curves above are at
+# {glue:text}`reached` or more on every seed at steps {glue:text}`passing_steps` of
+# {glue:text}`full_steps`; the first is step {glue:text}`first_pass`. Later steps that fail on some
+# seed: {glue:text}`failing_after`. A budget read off the same seeds' curves is a selection, so
+# runs stopped there were trained and judged like finished runs (`benchmarks/seed_search.py
+# --budget-steps`): {glue:text}`budget_check`.
+
+# %%
+from cglib.emergence import passing_steps
+
+curves = passing_steps(search, chosen, "111", REACHED)
+ok = [int(k) for k in curves.index[curves["all"]]]
+glue("passing_steps", ", ".join(map(str, ok)) or "none")
+glue("full_steps", int(curves.index.max()))
+glue("first_pass", str(ok[0]) if ok else "never")
+later = [k for k in curves.index if ok and k > ok[0] and not curves.loc[k, "all"]]
+glue("failing_after", ", ".join(f"{int(k)} (worst seed {curves.loc[k].drop('all').min():.2f})" for k in later)
+     or "none")
+checks = sorted(RESULTS.glob("budget_check_*.json"))
+bsum = None
+if checks:
+    bframe = recorded_sweep(checks[-1])
+    bframe = bframe[bframe.candidate == chosen]
+    bsum = seed_search_summary(bframe, "111") if len(bframe) else None
+if bsum is None or not len(bsum):
+    glue("budget_check", "none recorded for this candidate")
+else:
+    steps_b = sorted(bsum.step.unique())
+    bver = seed_search_verdict(bsum, cls="111", reached=REACHED).loc[chosen, "verdict"]
+    glue("budget_check", f"at {', '.join(map(str, steps_b))} steps (record {checks[-1].name}) `111` ends at "
+         + " / ".join(f"{a:.2f}" for a in bsum["111"]) + f" on seeds {', '.join(str(s) for s in bsum.index.get_level_values(1))}"
+         + f" ({', '.join(map(str, sorted(bframe.n_final.unique())))} samples per class at the end): {bver}")
+    display(bsum.style.format("{:.2f}", subset=[c for c in bsum.columns if c not in ("step", "finished")])
+            .set_caption(f"the chosen candidate stopped early ({checks[-1].name})"))
+curves.T.style.format(lambda v: f"{v:.2f}" if not isinstance(v, (bool,)) else str(v)).set_caption(
+    "111 at every evaluation of the chosen candidate, per seed (40 samples; 200 at the last)")
+
+# %% [markdown]
 # ## Earlier searches (*records*)
 #
 # Before this search, `benchmarks/sweep_recipes.py` trained variants of an earlier `cpu` recipe

@@ -169,6 +169,23 @@ def chosen_candidate(verdict: pd.DataFrame) -> tuple[str, float, str]:
     return str(pool.worst.idxmax()), float(pool.worst.max()), why
 
 
+def passing_steps(search: pd.DataFrame, candidate: str, cls: str = "111", threshold: float = REACHED) -> pd.DataFrame:
+    """``cls``'s accuracy at every evaluation step of ``candidate`` in a seed-search frame
+    (``recorded_sweep``), one column per seed, and ``all``: every seed at ``threshold`` or more there.
+
+    With a constant learning rate and batches drawn independently of the budget, the evaluation at step
+    ``k`` is what a run stopped at ``k`` would have been evaluated on (on fewer samples than a finished
+    run's last evaluation), so the ``all`` rows are the budgets at which the candidate would have passed
+    on every seed: issue 13's "smallest budget at which all three seeds pass", read off the curves."""
+    sub = search[(search.candidate == candidate) & (search.concept_class == cls)]
+    if sub.empty:
+        raise ValueError(f"no {cls} rows for candidate {candidate!r}; the record has "
+                         f"{sorted(search.candidate.unique())}")
+    tab = sub.pivot_table(index="step", columns="seed", values="acc").dropna()
+    tab["all"] = (tab >= threshold).all(axis=1)
+    return tab
+
+
 def additive_measured(table: pd.DataFrame) -> pd.Series:
     """The additive measure (Fig. 6) on the analytic evaluator: the mean of measured per-variable accuracies."""
     cols = [c for c in table.columns if c.startswith("measured_")]
@@ -192,7 +209,7 @@ def record_frame(rec: dict) -> pd.DataFrame:
             f["variant"] = r.get("name") or f"{r['candidate']}_s{r['seed']}"
             if "seed" in r:
                 f["seed"], f["candidate"] = r["seed"], r["candidate"]
-            for k in ("run_id", "finished"):
+            for k in ("run_id", "finished", "n_final"):
                 if k in r:
                     f[k] = r[k]
             frames.append(f)

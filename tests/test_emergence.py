@@ -78,3 +78,16 @@ def test_chosen_candidate_prefers_passing_then_most_seeds_then_best_worst():
     assert (name, worst) == ("a", 0.52) and pool == "none passes: finished on 3 seeds"
     with pytest.raises(ValueError, match="no candidate"):
         chosen_candidate(table([]))
+
+
+def test_passing_steps_are_the_steps_where_every_seed_reaches():
+    from cglib.emergence import passing_steps
+    rows = [{"candidate": "a", "seed": s, "step": k, "concept_class": c, "acc": acc}
+            for s, curve in ((0, (0.1, 0.95, 1.0, 0.99)), (1, (0.1, 0.85, 0.45, 0.82)))
+            for k, a in zip((160, 640, 960, 1954), curve) for c, acc in (("111", a), ("000", 1.0))]
+    rows += [{"candidate": "b", "seed": 0, "step": 640, "concept_class": "111", "acc": 0.0}]
+    t = passing_steps(pd.DataFrame(rows), "a")
+    assert list(t.index[t["all"]]) == [640, 1954]  # seed 1's dip at 960 fails that budget
+    assert list(t.columns) == [0, 1, "all"] and t.loc[960, 1] == 0.45
+    with pytest.raises(ValueError, match="candidate 'c'"):
+        passing_steps(pd.DataFrame(rows), "c")
