@@ -306,10 +306,12 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # {glue:text}`full_steps`; the first is step {glue:text}`first_pass`. Later steps that fail on some
 # seed: {glue:text}`failing_after`. A budget read off the same seeds' curves is a selection, so
 # runs stopped there were trained and judged like finished runs (`benchmarks/seed_search.py
-# --budget-steps`): {glue:text}`budget_check`.
+# --budget-steps`), on the search's seeds and on seeds it never saw: {glue:text}`budget_check`.
+# Its verdict follows the same rule as the search (`111` at {glue:text}`reached` or more on every
+# finished seed).
 
 # %%
-from cglib.emergence import passing_steps
+from cglib.emergence import fmt_acc, passing_steps
 
 curves = passing_steps(search, chosen, "111", REACHED)
 ok = [int(k) for k in curves.index[curves["all"]]]
@@ -331,7 +333,8 @@ else:
     steps_b = sorted(bsum.step.unique())
     bver = seed_search_verdict(bsum, cls="111", reached=REACHED).loc[chosen, "verdict"]
     glue("budget_check", f"at {', '.join(map(str, steps_b))} steps (record {checks[-1].name}) `111` ends at "
-         + " / ".join(f"{a:.2f}" for a in bsum["111"]) + f" on seeds {', '.join(str(s) for s in bsum.index.get_level_values(1))}"
+         + " / ".join(fmt_acc(a, REACHED) for a in bsum["111"])
+         + f" on seeds {', '.join(str(s) for s in bsum.index.get_level_values(1))}"
          + f" ({', '.join(map(str, sorted(bframe.n_final.unique())))} samples per class at the end): {bver}")
     display(bsum.style.format("{:.2f}", subset=[c for c in bsum.columns if c not in ("step", "finished")])
             .set_caption(f"the chosen candidate stopped early ({checks[-1].name})"))

@@ -126,6 +126,13 @@ def seed_search_summary(search: pd.DataFrame, cls: str = "111") -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["candidate", "seed"])
 
 
+def fmt_acc(acc: float, bar: float = REACHED) -> str:
+    """An accuracy with two decimals, or three where two would round it onto the other side of ``bar``
+    (0.795 against a bar of 0.8 is "0.795", not "0.80")."""
+    two = f"{acc:.2f}"
+    return f"{acc:.3f}" if (float(two) >= bar) != (acc >= bar) else two
+
+
 def seed_search_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), cls: str = "111",
                         reached: float = REACHED) -> pd.DataFrame:
     """Per candidate of ``seed_search_summary``: ``fails`` as soon as one *finished* seed ends with ``cls``
@@ -139,7 +146,7 @@ def seed_search_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), cls: str = "111"
         done = g[g.finished]
         short = done[done[cls] < reached]
         if len(short):
-            verdict = "fails: " + ", ".join(f"seed {s} ends at {a:.2f}" for s, a in short[cls].items())
+            verdict = "fails: " + ", ".join(f"seed {s} ends at {fmt_acc(a, reached)}" for s, a in short[cls].items())
         elif all(s in done.index for s in seeds):
             verdict = "passes"
         else:

@@ -91,3 +91,11 @@ def test_passing_steps_are_the_steps_where_every_seed_reaches():
     assert list(t.columns) == [0, 1, "all"] and t.loc[960, 1] == 0.45
     with pytest.raises(ValueError, match="candidate 'c'"):
         passing_steps(pd.DataFrame(rows), "c")
+
+
+def test_fmt_acc_never_rounds_onto_the_other_side_of_the_bar():
+    from cglib.emergence import fmt_acc, seed_search_verdict
+    assert fmt_acc(0.795) == "0.795" and fmt_acc(0.8) == "0.80" and fmt_acc(0.52) == "0.52"
+    assert fmt_acc(0.8149, bar=0.812) == "0.815"  # rounding down below the bar is caught too
+    s = pd.DataFrame([{"candidate": "a", "seed": k, "finished": True, "111": a} for k, a in ((0, 0.955), (1, 0.8), (2, 0.795))])
+    assert seed_search_verdict(s.set_index(["candidate", "seed"])).loc["a", "verdict"] == "fails: seed 2 ends at 0.795"
