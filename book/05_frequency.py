@@ -115,12 +115,13 @@ plt.show()
 
 crit_tab = pd.DataFrame(crit_rows)
 fmt = lambda x: "not reached" if x != x else str(int(x))  # noqa: E731
+since = lambda x: "not reached" if x != x else f"from {int(x)}"  # noqa: E731
 for v, (cap, _) in CAPABILITY.items():
-    glue(f"crit_{cap}", fmt(crit[v]))
+    glue(f"crit_{cap}", since(crit[v]))
     own = crit_tab[(crit_tab["class"] == v)]["critical count"].iloc[0]
-    glue(f"own_{cap}", fmt(own))
-    glue(f"c111_{cap}", fmt(crit_tab[(crit_tab["varied class"] == v) & (crit_tab["class"] == "111")]
-                            ["critical count"].iloc[0]))
+    glue(f"own_{cap}", since(own))
+    glue(f"c111_{cap}", since(crit_tab[(crit_tab["varied class"] == v) & (crit_tab["class"] == "111")]
+                              ["critical count"].iloc[0]))
 glue("threshold", threshold)
 glue("ch4_steps", preset(scale).train.steps)
 # the paper's claims are about onsets ("learns the colour concept after ... 10 samples"): the first count
@@ -165,12 +166,12 @@ crit_tab.assign(**{"critical count": crit_tab["critical count"].map(fmt)})
 # Computed from the sweep, with "reached" meaning accuracy of at least {glue:text}`threshold` at
 # that count and at every larger count of the grid:
 #
-# - **colour** (vary 010): the distance-1 classes that need blue (110, 011) reach it from a count of
-#   {glue:text}`crit_color`; the blue training class 010 itself from {glue:text}`own_color`; `111`
-#   from {glue:text}`c111_color`.
-# - **shape** (vary 100): the distance-1 classes that need triangles (110, 101) reach it from
-#   {glue:text}`crit_shape`; the triangle training class 100 itself from {glue:text}`own_shape`;
-#   `111` from {glue:text}`c111_shape`.
+# - **colour** (vary 010): the distance-1 classes that need blue (110, 011), counted in blue
+#   examples: {glue:text}`crit_color`; the blue training class 010 itself: {glue:text}`own_color`;
+#   `111`: {glue:text}`c111_color`.
+# - **shape** (vary 100): the distance-1 classes that need triangles (110, 101), counted in
+#   triangle examples: {glue:text}`crit_shape`; the triangle training class 100 itself:
+#   {glue:text}`own_shape`; `111`: {glue:text}`c111_shape`.
 #
 # The paper's two claims about Fig. 8 are about onsets: the first count at which the classes reach
 # the threshold, whether or not they stay there at larger counts (one seed; a single dip at a
