@@ -117,7 +117,8 @@ def main():
         where = "trained as Ray tasks"
     if a.budget_steps is not None:
         where += f", each stopped at {a.budget_steps} steps (--budget-steps) and judged there"
-    record = {"what": f"benchmarks/seed_search.py: candidates for the cpu preset on seeds 0-2, {where}; "
+    record = {"what": f"benchmarks/seed_search.py: candidates for the cpu preset on seeds "
+                      f"{', '.join(map(str, seeds))}, {where}; "
                       "acc = accuracy with rejection, 40 samples per class per evaluation and 200 at the last "
                       "evaluation of a finished run",
               "date": datetime.date.today().isoformat(), "base": BASE, "eval": EVAL, "runs": []}

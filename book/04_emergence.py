@@ -322,14 +322,12 @@ later = [k for k in curves.index if ok and k > ok[0] and not curves.loc[k, "all"
 glue("failing_after", ", ".join(f"{int(k)} (worst seed {curves.loc[k].drop('all').min():.2f})" for k in later)
      or "none")
 checks = sorted(RESULTS.glob("budget_check_*.json"))
-bsum = None
-if checks:
-    bframe = recorded_sweep(checks[-1])
-    bframe = bframe[bframe.candidate == chosen]
-    bsum = seed_search_summary(bframe, "111") if len(bframe) else None
-if bsum is None or not len(bsum):
+bframe = recorded_sweep(checks[-1]) if checks else pd.DataFrame({"candidate": []})
+bframe = bframe[bframe.candidate == chosen]
+if bframe.empty:
     glue("budget_check", "none recorded for this candidate")
 else:
+    bsum = seed_search_summary(bframe, "111")
     steps_b = sorted(bsum.step.unique())
     bver = seed_search_verdict(bsum, cls="111", reached=REACHED).loc[chosen, "verdict"]
     glue("budget_check", f"at {', '.join(map(str, steps_b))} steps (record {checks[-1].name}) `111` ends at "

@@ -86,6 +86,7 @@ tab.pivot_table(index=["varied", "count"], columns="concept_class", values="acc"
 
 # %%
 dist = distances(PRESETS["minimal"])
+near = {v: [c for c in needs if dist[c] == 1] for v, (cap, needs) in CAPABILITY.items()}  # distance-1 classes
 crit, crit_rows = {}, []
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
 for ax, (v, (cap, needs)) in zip(axes, CAPABILITY.items()):
@@ -97,8 +98,7 @@ for ax, (v, (cap, needs)) in zip(axes, CAPABILITY.items()):
         d = dist[c]
         ax.plot([pos[k] for k in g["count"]], g["acc"], marker="o", ms=3, color=plots.DIST_COLORS[d],
                 lw=2.2 if c in needs else 1.0, ls="-" if d else "--", label=c)
-    near = [c for c in needs if dist[c] == 1]
-    crit[v] = critical_count(t, near, threshold=threshold)
+    crit[v] = critical_count(t, near[v], threshold=threshold)
     for c in [v, *needs]:
         crit_rows.append({"capability": cap, "varied class": v, "class": c, "distance": dist[c],
                           "critical count": critical_count(t, [c], threshold=threshold)})
@@ -130,7 +130,6 @@ glue("ch4_steps", preset(scale).train.steps)
 # the threshold (onset_order); otherwise another draw of samples could swap them.
 first = cfgs["010"][0].train
 n_final = first.n_eval_final or first.n_eval
-near = {v: [c for c in needs if dist[c] == 1] for v, (cap, needs) in CAPABILITY.items()}
 
 
 def noise(o, lagging):
