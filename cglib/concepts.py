@@ -144,6 +144,18 @@ def check_train_set(train, n_variables: int | None = None) -> tuple[str, ...]:
     train = tuple(train)
     if not train:
         raise ValueError("the training set is empty; give at least one concept class, e.g. ['000', '100']")
+    if n_variables is None and all(isinstance(c, str) for c in train):  # the classes' lengths say the count
+        need = "one value per concept variable: 3 (shape, color, size), e.g. '011', or 4 (adds background), e.g. '0110'"
+        bad = [c for c in train if len(c) not in (3, 4)]
+        if bad:
+            raise ValueError(f"concept class {bad[0]!r} in the training set {list(train)} has {len(bad[0])} "
+                             f"characters; a class needs {need}")
+        lengths = [len(c) for c in train]
+        common = max(set(lengths), key=lengths.count)
+        odd = [c for c in train if len(c) != common]
+        if odd:
+            raise ValueError(f"concept class {odd[0]!r} in the training set {list(train)} has {len(odd[0])} "
+                             f"characters where the others have {common}; every class of a set needs the same count, {need}")
     n = n_variables or len(train[0])
     for c in train:
         check_class(c, n)

@@ -47,3 +47,13 @@ def test_bad_train_sets():
 def test_a_training_set_written_as_text_is_read():
     from cglib.concepts import check_train_set
     assert check_train_set('["111","011","101","110"]') == ("111", "011", "101", "110")
+
+
+@pytest.mark.parametrize("train, named", [(("00", "100"), "'00'"), (("000", "10"), "'10'"),
+                                          (("0000", "100", "010"), "'0000'"), (("11",), "'11'")])
+def test_a_class_of_the_wrong_length_is_named(train, named):
+    """A newcomer's set with one short or long class hears which class it is, not a guessed n_variables."""
+    from cglib.config import preset
+    with pytest.raises(ValueError, match=f"concept class {named} in the training set") as e:
+        preset("cpu", train_classes=train)
+    assert "n_variables" not in str(e.value)
