@@ -1,0 +1,238 @@
+"""Reading emergence off a run's metrics: when each distance group first reaches an accuracy, where
+each class's samples sit in concept space, and recorded searches read from a file the caller names.
+
+Paper: section 4, Figs. 5 and 6.
+Used in: book/04_emergence.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .concepts import class_values, variables
+
+
+#: A class counts as generated ("reached") when its accuracy is at least this (chapters 4, 5 and 7 use it).
+REACHED = 0.8
+
+
+def first_reach(table: pd.DataFrame, threshold: float = REACHED, measure: str = "acc", per_seed: bool = False):
+    """Per concept distance: the first step at which *every* class of that distance reached ``threshold``
+    (averaged over seeds if a ``seed`` column is present); NaN if never.
+
+    With ``per_seed`` a DataFrame: one row per seed, one column per distance, and ``in order`` (every
+    distance reached, each no earlier than the one before: Fig. 5's order)."""
+    if per_seed:
+        rows = {s: first_reach(g, threshold, measure) for s, g in table.groupby("seed")}
+        out = pd.DataFrame(rows).T
+        out.columns = [f"distance {d}" for d in out.columns]
+        steps = out.to_numpy(float)
+        out["in order"] = [bool(np.all(~np.isnan(r)) and np.all(np.diff(r) >= 0)) for r in steps]
+        out.index.name = "seed"
+        return out
+    mean = table.groupby(["distance", "concept_class", "step"])[measure].mean().reset_index()
+    worst = mean.groupby(["distance", "step"])[measure].min().reset_index()
+    out = {}
+    for d, g in worst.groupby("distance"):
+        hit = g[g[measure] >= threshold]
+        out[int(d)] = int(hit.step.iloc[0]) if len(hit) else np.nan
+    return pd.Series(out, name=f"first step with {measure} >= {threshold}")
+
+
+def probe_space(table: pd.DataFrame, source: str = "measured") -> pd.DataFrame:
+    """Where each class's samples sit in concept space at each evaluation (Fig. 5a): per variable, the
+    fraction of the samples *that were read* which show value 1, plus ``read`` (the fraction of samples
+    read at all).  With ``source="measured"`` a rejected sample has no values, so it is left out of the
+    position (an evaluation whose samples were all rejected has no position: NaN) instead of counting
+    as the wrong value of every variable; ``read`` reports how many were left out.  The probes
+    (``source="probe"``) read every sample."""
+    rows = []
+    for _, r in table.iterrows():
+        c = r["concept_class"]
+        read = 1 - r["reject_rate"] if source == "measured" else 1.0
+        pos = {}
+        for v, want in zip(variables(len(c)), class_values(c)):
+            if source == "measured":  # measured_<v>: right among all samples; / read: among those read
+                acc = r[f"measured_{v.name}"] / read if read > 0 else np.nan
+            else:
+                acc = r[f"acc_{v.name}"]
+            pos[v.name] = acc if want == 1 else 1 - acc
+        rows.append({"concept_class": c, "step": r["step"], "distance": r["distance"], "read": read, **pos})
+    return pd.DataFrame(rows)
+
+
+def per_seed_final(table: pd.DataFrame, measure: str = "acc") -> pd.DataFrame:
+    """``measure`` at each seed's last evaluation: one row per class, one column per seed."""
+    last = table[table.step == table.groupby("seed").step.transform("max")]
+    return last.pivot_table(index="concept_class", columns="seed", values=measure)
+
+
+def hidden_capability(table: pd.DataFrame, cls: str, threshold: float = REACHED) -> pd.DataFrame | None:
+    """Per seed, the first step at which class ``cls`` reached ``threshold`` under plain prompting and under
+    overprompting (``acc_over``: the best of the run's prompt strengths, a selection), and what the two say
+    together (``reading``: a hidden capability when overprompting gets there first or alone); ``None`` if the
+    runs were not overprompted."""
+    g = table[table.concept_class == cls]
+    if "acc_over" not in g or g.acc_over.isna().all():
+        return None
+
+    def first(gs, col):
+        hit = gs[gs[col] >= threshold]
+        return int(hit.step.min()) if len(hit) else None
+
+    def reading(plain, over):
+        if plain is None and over is None:
+            return "neither reaches it"
+        if plain is None:
+            return "only overprompting reaches it (hidden)"
+        if over is None:
+            return "only plain prompting reaches it"
+        return "overprompting earlier (hidden)" if over < plain else (
+            "the same step" if over == plain else "overprompting later")
+
+    def step(x):
+        return "never" if x is None else f"step {x}"
+
+    rows = {}
+    for s, gs in g.sort_values("step").groupby("seed"):
+        p, o = first(gs, "acc"), first(gs, "acc_over")
+        rows[s] = {"plain": step(p), "over": step(o), "final plain": gs.acc.iloc[-1],
+                   "final over": gs.acc_over.iloc[-1], "reading": reading(p, o)}
+    out = pd.DataFrame(rows).T
+    out.index.name = "seed"
+    return out
+
+
+def seed_search_summary(search: pd.DataFrame, cls: str = "111") -> pd.DataFrame:
+    """A seed-search record (``recorded_sweep`` of ``benchmarks/seed_search.py``'s output) as one row per
+    candidate and seed: last step, accuracy of the distance-1 classes and of ``cls`` there, ``cls``'s
+    rejections and per-variable accuracies, and its best plain and overprompted accuracy at any step."""
+    rows = []
+    for (cand, seed), g in search.groupby(["candidate", "seed"], sort=False):
+        last = g[g.step == g.step.max()].set_index("concept_class")
+        far = g[g.concept_class == cls]
+        row = {"candidate": cand, "seed": seed, "step": int(g.step.max()),
+               "finished": bool(g["finished"].iloc[0]) if "finished" in g else True,
+               **{c: last.loc[c, "acc"] for c in last.index if last.loc[c, "distance"] >= 1},
+               f"reject {cls}": last.loc[cls, "reject_rate"],
+               **{f"{cls} {v}": last.loc[cls, f"measured_{v}"] for v in ("shape", "color", "size")},
+               f"best {cls}": far.acc.max()}
+        if "acc_over" in far:
+            row[f"best over {cls}"] = far.acc_over.max()
+        rows.append(row)
+    return pd.DataFrame(rows).set_index(["candidate", "seed"])
+
+
+def fmt_acc(acc: float, bar: float = REACHED) -> str:
+    """An accuracy with two decimals, or three where two would round it onto the other side of ``bar``
+    (0.795 against a bar of 0.8 is "0.795", not "0.80")."""
+    two = f"{acc:.2f}"
+    return f"{acc:.3f}" if (float(two) >= bar) != (acc >= bar) else two
+
+
+def seed_search_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), cls: str = "111",
+                        reached: float = REACHED) -> pd.DataFrame:
+    """Per candidate of ``seed_search_summary``: ``fails`` as soon as one *finished* seed ends with ``cls``
+    below ``reached`` (the bar is "on every seed", so no later seed can save it: the search stops such a
+    candidate); ``passes`` when every seed of ``seeds`` finished at ``reached`` or more; otherwise
+    ``incomplete``.  ``worst`` is the lowest final ``cls`` over finished seeds.  ``chosen_candidate`` picks
+    the recipe from this table."""
+    rows = []
+    for cand, g in summary.groupby(level=0, sort=False):
+        g = g.droplevel(0)
+        done = g[g.finished]
+        short = done[done[cls] < reached]
+        if len(short):
+            verdict = "fails: " + ", ".join(f"seed {s} ends at {fmt_acc(a, reached)}" for s, a in short[cls].items())
+        elif all(s in done.index for s in seeds):
+            verdict = "passes"
+        else:
+            verdict = "incomplete: seeds " + ", ".join(str(s) for s in seeds if s not in done.index) + " not finished"
+        rows.append({"candidate": cand, "finished seeds": len(done),
+                     "worst": done[cls].min() if len(done) else np.nan, "verdict": verdict})
+    return pd.DataFrame(rows).set_index("candidate")
+
+
+def chosen_candidate(verdict: pd.DataFrame) -> tuple[str, float, str]:
+    """The rule that made the `cpu` preset, on a ``seed_search_verdict`` table: among the candidates that
+    pass, the one with the best worst seed; if none passes, among the candidates finished on the most
+    seeds, the one with the best worst seed.  Returns (candidate, its worst final, which pool it came
+    from: ``"passing"`` or ``"none passes: finished on N seeds"``).  Used by chapter 4 and
+    ``benchmarks/seed_search.py`` (section 4 of the paper judges one run; the book judges three seeds)."""
+    if not len(verdict):
+        raise ValueError("no candidate in the verdict table: the seed search record holds no runs")
+    passing = verdict[verdict.verdict == "passes"]
+    if len(passing):
+        pool, why = passing, "passing"
+    else:
+        most = verdict["finished seeds"].max()
+        pool, why = verdict[verdict["finished seeds"] == most], f"none passes: finished on {most} seeds"
+    pool = pool[pool.worst.notna()]
+    if not len(pool):
+        raise ValueError("no candidate has a finished seed: nothing to choose from")
+    return str(pool.worst.idxmax()), float(pool.worst.max()), why
+
+
+def passing_steps(search: pd.DataFrame, candidate: str, cls: str = "111", threshold: float = REACHED) -> pd.DataFrame:
+    """``cls``'s accuracy at every evaluation step of ``candidate`` in a seed-search frame
+    (``recorded_sweep``), one column per seed, and ``all``: every seed at ``threshold`` or more there.
+
+    With a constant learning rate and batches drawn independently of the budget, the evaluation at step
+    ``k`` is what a run stopped at ``k`` would have been evaluated on (on fewer samples than a finished
+    run's last evaluation), so the ``all`` rows are the budgets at which the candidate would have passed
+    on every seed: issue 13's "smallest budget at which all three seeds pass", read off the curves."""
+    sub = search[(search.candidate == candidate) & (search.concept_class == cls)]
+    if sub.empty:
+        raise ValueError(f"no {cls} rows for candidate {candidate!r}; the record has "
+                         f"{sorted(search.candidate.unique())}")
+    tab = sub.pivot_table(index="step", columns="seed", values="acc").dropna()
+    tab["all"] = (tab >= threshold).all(axis=1)
+    return tab
+
+
+def additive_measured(table: pd.DataFrame) -> pd.Series:
+    """The additive measure (Fig. 6) on the analytic evaluator: the mean of measured per-variable accuracies."""
+    cols = [c for c in table.columns if c.startswith("measured_")]
+    return table[cols].mean(axis=1)
+
+
+def recorded_sweep(path: str | Path) -> pd.DataFrame:
+    """A recorded search read from ``path`` (a JSON record in ``benchmarks/results/``, e.g. the H100 sweep
+    of ``benchmarks/sweep_recipes.py`` or the CPU trials of ``benchmarks/cpu_trials.py``): every variant's
+    metrics, one row per evaluation and class, with a ``variant`` column; ``attrs["what"]`` says how it
+    was recorded."""
+    return record_frame(json.loads(Path(path).read_text()))
+
+
+def record_frame(rec: dict) -> pd.DataFrame:
+    """A search record (``{"what", "runs": [{"name", "metrics"}, ...]}``) as one table with a ``variant`` column."""
+    frames = []
+    for r in rec["runs"]:
+        if r["metrics"]:
+            f = pd.DataFrame(r["metrics"])
+            f["variant"] = r.get("name") or f"{r['candidate']}_s{r['seed']}"
+            if "seed" in r:
+                f["seed"], f["candidate"] = r["seed"], r["candidate"]
+            for k in ("run_id", "finished", "n_final"):
+                if k in r:
+                    f[k] = r[k]
+            frames.append(f)
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs["what"] = rec["what"]
+    return out
+
+
+def trial_summary(sweep: pd.DataFrame, classes=("101", "110", "011", "111")) -> pd.DataFrame:
+    """Per variant of a recorded search: the last step reached, the final accuracy of ``classes``,
+    the best accuracy of the last of them at any evaluation (and its step), and the wall time in minutes."""
+    rows = []
+    for v, g in sweep.groupby("variant", sort=False):
+        last = g[g.step == g.step.max()].set_index("concept_class")
+        far = g[g.concept_class == classes[-1]]
+        best = far.loc[far.acc.idxmax()]
+        rows.append({"variant": v, "steps": int(g.step.max()), **{c: last.loc[c, "acc"] for c in classes},
+                     f"best {classes[-1]}": best.acc, "at step": int(best.step), "minutes": g.wall_s.max() / 60})
+    return pd.DataFrame(rows).set_index("variant")

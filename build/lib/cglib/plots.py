@@ -1,0 +1,176 @@
+"""The book's figures.
+
+Colours follow the paper's Fig. 5: training classes light blue, concept
+distance 1 pink, distance 2 dark pink, distance 3 purple.
+
+Used in: every chapter.
+"""
+from __future__ import annotations
+
+import itertools
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .concepts import all_classes, check_train_set, class_values, describe, distances
+
+DIST_COLORS = {0: "#6baed6", 1: "#f768a1", 2: "#ae017e", 3: "#49006a"}
+DIST_LABELS = {0: "training class", 1: "distance 1", 2: "distance 2", 3: "distance 3"}
+
+
+# ---------------------------------------------------------------- concept graphs (Figs. 3, 4, 5a, 16)
+
+
+def node_positions(n_variables: int) -> dict[str, np.ndarray]:
+    """2-D positions of the hypercube's nodes: an oblique cube, and for 4 variables two cubes side by side."""
+    axes = [np.array([1.0, 0.0]), np.array([0.0, 1.0]), np.array([0.45, 0.35]), np.array([1.9, 0.0])]
+    return {c: sum(v * a for v, a in zip(class_values(c), axes)) for c in all_classes(n_variables)}
+
+
+def plot_concept_graph(train, n_variables: int | None = None, ax=None, values: dict | None = None,
+                       title: str | None = None, fmt: str = "{:.2f}"):
+    """Draw the concept graph with training nodes and the others coloured by concept distance.
+
+    ``values`` (class -> number) is printed under each node, e.g. a final accuracy.
+    """
+    train = check_train_set(train, n_variables)
+    n = len(train[0])
+    dist = distances(train, n)
+    pos = node_positions(n)
+    ax = ax or plt.subplots(figsize=(4.5 if n == 3 else 7, 4))[1]
+    for a, b in itertools.combinations(pos, 2):
+        if sum(x != y for x, y in zip(a, b)) == 1:
+            ax.plot(*np.array([pos[a], pos[b]]).T, color="0.75", lw=1, zorder=1)
+    for c, p in pos.items():
+        ax.scatter(*p, s=650, color=DIST_COLORS[dist[c]], edgecolor="k" if c in train else "none", zorder=2)
+        ax.text(*p, c, ha="center", va="center", fontsize=8, color="w" if dist[c] >= 2 else "k", zorder=3)
+        if values is not None and c in values:
+            ax.text(p[0], p[1] - 0.16, fmt.format(values[c]), ha="center", va="top", fontsize=7, zorder=3)
+    for d in sorted(set(dist.values())):
+        ax.scatter([], [], color=DIST_COLORS[d], label=DIST_LABELS[d])
+    ax.legend(loc="upper left", fontsize=7, frameon=False, bbox_to_anchor=(1, 1))
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title or f"concept graph, {n} variables")
+    return ax
+
+
+# ---------------------------------------------------------------- images
+
+
+def show_grid(images: np.ndarray, row_labels=None, col_labels=None, ax=None, scale: float = 0.7, title=None):
+    """Tile images (R, C, 3, S, S) (or (N, 3, S, S) as one row) into one picture with labels."""
+    images = np.asarray(images)
+    if images.ndim == 4:
+        images = images[None]
+    r, c, _, s, _ = images.shape
+    pad = 1
+    canvas = np.ones((r * (s + pad) - pad, c * (s + pad) - pad, 3)) * 0.6
+    for i in range(r):
+        for j in range(c):
+            canvas[i * (s + pad):i * (s + pad) + s, j * (s + pad):j * (s + pad) + s] = images[i, j].transpose(1, 2, 0)
+    ax = ax or plt.subplots(figsize=(max(2.0, c * scale + 1), max(1.0, r * scale)))[1]
+    ax.imshow(np.clip(canvas, 0, 1), interpolation="nearest")
+    ax.set_xticks([j * (s + pad) + s / 2 for j in range(c)] if col_labels is not None else [])
+    ax.set_yticks([i * (s + pad) + s / 2 for i in range(r)] if row_labels is not None else [])
+    if col_labels is not None:
+        ax.set_xticklabels(col_labels, fontsize=7)
+    if row_labels is not None:
+        ax.set_yticklabels(row_labels, fontsize=7)
+    for sp in ax.spines.values():
+        sp.set_visible(False)
+    ax.tick_params(length=0)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def class_label(c: str) -> str:
+    return f"{c}\n{describe(c)}"
+
+
+# ---------------------------------------------------------------- learning curves (Figs. 5b, 6, 8, 9, 10b, 16)
+
+
+def plot_curves(table, measure: str = "acc", ax=None, x: str = "step", title: str | None = None, band=None):
+    """One line per concept class of ``measure`` against ``x``, coloured by concept distance.
+
+    ``table`` is a run's (or several seeds') metrics DataFrame; with a ``seed``
+    column, lines show the mean over seeds and a band the min-max spread.
+    """
+    ax = ax or plt.subplots(figsize=(6, 3.6))[1]
+    for c, g in table.groupby("concept_class"):
+        d = int(g["distance"].iloc[0])
+        agg = g.groupby(x)[measure]
+        mean = agg.mean()
+        ax.plot(mean.index, mean.values, color=DIST_COLORS[d], lw=2 if d else 1.4,
+                ls="-" if d else "--", label=c)
+        if "seed" in g and g["seed"].nunique() > 1:
+            ax.fill_between(mean.index, agg.min().values, agg.max().values, color=DIST_COLORS[d], alpha=0.15)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_xlabel(x)
+    ax.set_ylabel(measure)
+    ax.legend(ncol=2, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    ax.grid(alpha=0.3)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+# ---------------------------------------------------------------- images over training (Fig. 5c) and means (Figs. 13-15)
+
+
+def samples_over_time(run, classes=None, n_steps: int = 6, k: int = 1, ax=None, title=None):
+    """Generated images of each class (rows) at evenly chosen evaluations (columns), ``k`` per cell."""
+    steps = run.sample_steps()
+    pick = [steps[round(i)] for i in np.linspace(0, len(steps) - 1, min(n_steps, len(steps)))]
+    first = run.samples(pick[0])
+    classes = classes or first["classes"]
+    rows = []
+    for c in classes:
+        row = []
+        for s in pick:
+            sm = run.samples(s)
+            row.extend(sm["grid"][sm["classes"].index(c), :k])
+        rows.append(row)
+    labels = [f"step {s}" if j == 0 else "" for s in pick for j in range(k)]
+    return show_grid(np.array(rows), row_labels=classes, col_labels=labels, ax=ax, title=title)
+
+
+def mean_images(run, probes_table=None, step=None, ax=None, title=None):
+    """The mean generated image per class (appendix Figs. 13-15), labelled with the probes' accuracies
+    (``sh`` shape, ``co`` colour, ``si`` size)."""
+    s = run.samples(step)
+    means = s["means"]
+    labels = s["classes"]
+    if probes_table is not None:
+        short = {"acc_shape": "sh", "acc_color": "co", "acc_size": "si"}
+        labels = [f"{c}\n" + " ".join(f"{k}{probes_table.loc[c, v]:.2f}" for v, k in short.items())
+                  for c in s["classes"]]
+    return show_grid(means[None], col_labels=labels, ax=ax, scale=1.0,
+                     title=title or f"mean generated image per class, step {s['step']}")
+
+
+# ---------------------------------------------------------------- one run at one evaluation (slider panels, Figs. 8, 9)
+
+
+def run_panel(run, step=None, k: int = 4, title: str | None = None):
+    """A figure of one run at one evaluation: ``k`` samples per class (left) and each class's
+    multiplicative accuracy with rejection (right), coloured by concept distance."""
+    s = run.samples(step)
+    rows = {r["concept_class"]: r for r in run.metrics() if r["step"] == s["step"]}
+    classes = s["classes"]
+    fig, (a, b) = plt.subplots(1, 2, figsize=(7.2, 3.3), gridspec_kw={"width_ratios": [1.1, 1]})
+    show_grid(s["grid"][:, :k], row_labels=[f"{c} {describe(c)}" for c in classes], ax=a, scale=0.5)
+    accs = [rows[c]["acc"] if c in rows else np.nan for c in classes]
+    cols = [DIST_COLORS[int(rows[c]["distance"])] if c in rows else "0.7" for c in classes]
+    b.barh(range(len(classes)), accs, color=cols)
+    b.set_yticks(range(len(classes)), classes, fontsize=7)
+    b.invert_yaxis()
+    b.set_xlim(0, 1)
+    b.set_xlabel("accuracy (with rejection)")
+    for i, v in enumerate(accs):
+        b.text(min(v, 0.84) + 0.02 if v == v else 0.02, i, f"{v:.2f}", va="center", fontsize=7)
+    fig.suptitle(title or f"step {s['step']}", fontsize=10)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,240 @@
+"""Training with evaluation inside it.
+
+Paper: section 4 (learning dynamics, Fig. 5), appendix A.4 (Adam, beta1 0.9,
+beta2 0.99, weight decay 1e-5) and A.5 (50 samples per class per evaluation).
+
+``train(cfg)`` returns the finished ``Run``: read back from the run store if
+this config already finished, resumed from its last checkpoint if it was
+interrupted, trained from scratch otherwise.  The data and the judge come from
+the config's task (``tasks.py``: rendered shapes judged by the evaluator that
+can reject and by the probes, or face images judged by attribute classifiers);
+training never names a dataset.  Every ``eval_every`` steps it samples
+``n_eval`` images of *every* concept class of the graph (seen and unseen) from
+the EMA weights (``n_eval_final`` at the last step), judges them, optionally
+judges the furthest class overprompted (``TrainConfig.overprompt``), and
+appends one row per class to ``metrics.jsonl``.
+
+Used in: book/03_diffusion, book/04_emergence, book/05_frequency, book/06_finetuning and chapter 7 (faces).
+"""
+from __future__ import annotations
+
+import copy
+import math
+import time
+
+import numpy as np
+import torch
+
+from .concepts import all_classes, class_values, distances
+from .config import ExperimentConfig
+from .diffusion import Diffusion
+from .runs import LIBRARY_VERSION, Run, run_dir, run_id, save_torch_atomic
+from .tasks import task_for
+from .unet import UNet
+
+
+def pick_device(device: str = "auto") -> torch.device:
+    """``"auto"`` picks CUDA when present, else the CPU; ``"cpu"``, ``"cuda"`` and ``"cuda:N"`` name one.
+    An unknown name, or CUDA on a machine without it, stops with a message saying what is allowed."""
+    if device in (None, "", "auto"):
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    allowed = "use 'auto' (CUDA when present, else the CPU), 'cpu', 'cuda' or 'cuda:N'"
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"device={device!r} is not allowed; {allowed}") from None
+    if dev.type not in ("cpu", "cuda"):
+        raise ValueError(f"device={device!r} is not allowed; {allowed}")
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(f"device={device!r}: no CUDA device is present on this machine; "
+                         "use device='auto', which picks the CPU here")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"device={device!r}: this machine has {torch.cuda.device_count()} CUDA device(s)")
+    return dev
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def prompt(classes: list[str], n: int, strength: float = 1.0) -> torch.Tensor:
+    """The condition asking for ``n`` samples of each class: value coordinates (len(classes) * n, n_var).
+    ``strength`` > 1 overprompts: value 1 becomes ``strength`` and value 0 becomes ``1 - strength``
+    (bluer than blue, smaller than small, more triangular than a triangle)."""
+    v = torch.tensor([class_values(c) for c in classes for _ in range(n)], dtype=torch.float32)
+    return v * strength + (1 - v) * (1 - strength)
+
+
+@torch.no_grad()
+def generate(model, diffusion: Diffusion, classes: list[str], n: int, image_size: int, seed: int,
+             sampler: str | None = None, steps: int | None = None, guidance: float | None = None,
+             chunk: int = 512, eta: float | None = None, strength: float = 1.0) -> np.ndarray:
+    """``n`` samples of each class, in class order, prompted at ``strength`` (1: the class itself).
+    Returns float images (len(classes) * n, 3, S, S) in [0, 1]."""
+    dev = diffusion.device
+    cond = prompt(classes, n, strength).to(dev)
+    gen = torch.Generator(device=dev).manual_seed(seed)
+    outs = []
+    for i in range(0, len(cond), chunk):
+        x = diffusion.sample(model, cond[i:i + chunk], image_size, sampler, steps, guidance, generator=gen, eta=eta)
+        outs.append(((x + 1) / 2).clamp(0, 1).float().cpu().numpy())
+    return np.concatenate(outs)
+
+
+# ---------------------------------------------------------------- training
+
+
+def build(cfg: ExperimentConfig, device) -> tuple[UNet, Diffusion]:
+    model = UNet(cfg.model, cfg.train.n_variables).to(device)
+    if device.type == "cpu":
+        model = model.to(memory_format=torch.channels_last)  # ~1.4x faster convolutions on CPU
+    return model, Diffusion(cfg.diffusion, device)
+
+
+def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progress: bool = True,
+          stop_after: int | None = None) -> Run:
+    """Train (or read back, or resume) the run for ``cfg``; return its ``Run``.
+
+    ``stop_after`` stops after that many steps' checkpoint, as an interruption would (for tests).
+    """
+    t = cfg.train
+    dev = pick_device(device)  # a bad device stops before anything is written
+    parent = run_dir(t.init_from, run_root_dir) if t.init_from else None
+    if parent and not (run_dir(run_id(cfg), run_root_dir) / "DONE").exists():
+        if not (parent / "DONE").exists():  # checked before Run.open, so a refused fine-tune writes nothing
+            raise ValueError(f"init_from={t.init_from!r}: the parent run {parent} is not finished in this run store; "
+                             "train the parent first (its run id is Run.open(parent_cfg).id)")
+    run = Run.open(cfg, run_root_dir)
+    if run.finished:
+        return run
+    torch.manual_seed(t.seed)
+    model, diffusion = build(cfg, dev)
+    if parent:  # fine-tuning: start from the parent's EMA weights
+        ck = torch.load(parent / "checkpoint.pt", map_location=dev, weights_only=False)
+        model.load_state_dict(ck["ema"])
+    ema = copy.deepcopy(model).eval()
+    opt_cls = torch.optim.AdamW if t.optimizer == "adamw" else torch.optim.Adam
+    trained = [p for p in model.parameters() if p.requires_grad]  # frozen condition networks stay as drawn
+    opt = opt_cls(trained, lr=t.lr, betas=(0.9, t.beta2), weight_decay=t.weight_decay)
+    total = t.steps
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_factor(t.lr_schedule, k, total))
+    g_cpu = torch.Generator().manual_seed(t.seed)
+    g_dev = torch.Generator(device=dev).manual_seed(t.seed + 1)
+    step, wall, rows, loss_avg = 0, 0.0, [], None
+    if run.checkpoint_path.exists():  # resume exactly where the last checkpoint left off
+        ck = torch.load(run.checkpoint_path, map_location=dev, weights_only=False)
+        model.load_state_dict(ck["model"])
+        ema.load_state_dict(ck["ema"])
+        opt.load_state_dict(ck["opt"])
+        g_cpu.set_state(ck["g_cpu"])
+        g_dev.set_state(ck["g_dev"].to(g_dev.get_state().device))
+        step, wall, rows, loss_avg = ck["step"], ck["wall_s"], ck["rows"], ck["loss_avg"]
+        if "sched" in ck:
+            sched.load_state_dict(ck["sched"])
+        else:  # a checkpoint from before the scheduler was saved: put it at the step reached
+            sched.last_epoch = step
+
+    task = task_for(cfg)
+    images, values = task.training_data(cfg)
+    x_all = torch.as_tensor(images * 2 - 1).to(dev)  # (N, 3, S, S) in [-1, 1]
+    v_all = torch.as_tensor(values).float().to(dev)  # (N, n) value coordinates
+    judge = task.judge(cfg, run_root_dir)
+    classes = all_classes(t.n_variables)
+    bar = None
+    if progress:
+        from .book import progress_bar as tqdm
+        bar = tqdm(total=total, initial=step, desc=f"run {run.id}")
+    dist = distances(t.train_classes)
+    far = max(classes, key=lambda c: (dist[c], c))
+
+    t0 = time.perf_counter()
+    while step < total:
+        model.train()
+        idx = torch.randint(0, len(x_all), (t.batch,), generator=g_cpu).to(dev)
+        x0, cond = x_all[idx], v_all[idx].clone()
+        if cfg.model.p_uncond > 0:
+            drop = (torch.rand(t.batch, generator=g_cpu) < cfg.model.p_uncond).to(dev)
+            cond[drop] = float("nan")  # the null condition (unet.py)
+        if cfg.model.p_drop_variable > 0:  # each variable on its own, so the model also learns p(x | some variables)
+            drop = (torch.rand(cond.shape, generator=g_cpu) < cfg.model.p_drop_variable).to(dev)
+            cond[drop] = float("nan")
+        if dev.type == "cpu":
+            x0 = x0.contiguous(memory_format=torch.channels_last)
+        loss = diffusion.loss(model, x0, cond, generator=g_dev)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        sched.step()
+        step += 1
+        with torch.no_grad():  # EMA with a warm-up so early evaluations are not dominated by the init
+            d = min(t.ema, (1 + step) / (10 + step))
+            for pe, pm in zip(ema.parameters(), model.parameters()):
+                pe.lerp_(pm, 1 - d)
+        loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
+        if bar:
+            bar.update(1)
+        if step % t.eval_every == 0 or step == total:
+            n_eval = t.n_eval_final if step == total and t.n_eval_final else t.n_eval
+            images = generate(ema, diffusion, classes, n_eval, t.image_size, t.seed + 10_000)
+            new = judge(images, classes, n_eval)
+            if t.overprompt:
+                overprompted(new, ema, diffusion, far, t, judge)
+            wall += time.perf_counter() - t0
+            t0 = time.perf_counter()
+            epoch = step * t.batch / len(x_all)
+            for r in new:
+                r.update(step=step, epoch=round(epoch, 4), wall_s=round(wall, 2), loss=round(loss_avg, 5))
+            rows += new
+            k = min(t.grid_k, n_eval)
+            grid = images.reshape(len(classes), n_eval, *images.shape[1:])
+            run.save_samples(step, grid[:, :k], grid.mean(1), classes)
+            run.write_metrics(rows)
+            save_torch_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                               "sched": sched.state_dict(), "g_cpu": g_cpu.get_state(), "g_dev": g_dev.get_state(),
+                               "step": step,
+                               "wall_s": wall, "rows": rows, "loss_avg": loss_avg, "config": cfg.to_dict(),
+                               "library_version": LIBRARY_VERSION}, run.checkpoint_path)
+            if bar:
+                fr = next(r for r in new if r["concept_class"] == far)
+                bar.set_postfix(loss=f"{loss_avg:.4f}", **{f"acc_{far}": f"{fr['acc']:.2f}"})
+            if stop_after is not None and step >= stop_after and step < total:
+                if bar:
+                    bar.close()
+                return run
+    if bar:
+        bar.close()
+    run.mark_done({"steps": step, "wall_s": round(wall, 2), "device": str(dev),
+                   "final": {r["concept_class"]: r["acc"] for r in rows if r["step"] == step}})
+    return run
+
+
+def lr_factor(schedule: str, step: int, total: int) -> float:
+    """The learning rate's multiplier at ``step`` of ``total``: 1 (constant), a cosine to 0, or a straight
+    line to 0 (the official code: ``lr * (1 - epoch / n_epoch)``)."""
+    if schedule == "cosine":
+        return 0.5 * (1 + math.cos(math.pi * step / total))
+    if schedule == "linear":
+        return 1 - step / total
+    return 1.0
+
+
+def overprompted(rows: list[dict], model, diffusion: Diffusion, far: str, t, judge):
+    """Judge class ``far`` under each overprompt strength of ``t.overprompt`` (its own samples, the same
+    evaluation seed); add to its row ``acc_over`` (the best strength's accuracy: a selection over
+    strengths, reported apart from the plain ``acc``), ``over_strength`` and ``acc_over_<k>`` per strength."""
+    row = next(r for r in rows if r["concept_class"] == far)
+    best = (-1.0, None)
+    for k in t.overprompt:
+        images = generate(model, diffusion, [far], t.n_eval, t.image_size, t.seed + 10_000, strength=k)
+        acc = judge(images, [far], t.n_eval)[0]["acc"]
+        row[f"acc_over_{k:g}"] = acc
+        best = max(best, (acc, k), key=lambda x: x[0])
+    row["acc_over"], row["over_strength"] = best
+
+
+def load_model(run: Run, device: str = "auto", which: str = "ema"):
+    """The trained network of a run (EMA weights by default) and its ``Diffusion``."""
+    dev = pick_device(device)
+    model, diffusion = build(run.cfg, dev)
+    ck = torch.load(run.checkpoint_path, map_location=dev, weights_only=False)
+    model.load_state_dict(ck[which])
+    return model.eval(), diffusion
