@@ -59,9 +59,10 @@ def main():
         p.wait()
     wall = time.time() - t0
     gpu = torch.cuda.get_device_name(0) if dev.startswith("cuda") else "none"
+    from cglib.records import machine
     record = {"what": f"benchmarks/gpu_chapter4.py --scale {a.scale} --seeds {a.seeds}: chapter 4's runs, all seeds at "
                       f"once on one device ({dev}, {gpu}); deadline {a.deadline:.0f} s; acc = accuracy with rejection",
-              "date": datetime.date.today().isoformat(), "call_wall_s": round(wall, 1), "runs": []}
+              "date": datetime.date.today().isoformat(), "call_wall_s": round(wall, 1), "machine": machine(), "runs": []}
     for s, c in zip(seeds, cfgs):
         r = Run(run_dir(run_id(c), a.root), c)
         m = r.metrics()

@@ -117,11 +117,14 @@ def main():
         where = "trained as Ray tasks"
     if a.budget_steps is not None:
         where += f", each stopped at {a.budget_steps} steps (--budget-steps) and judged there"
+    from cglib.records import machine
     record = {"what": f"benchmarks/seed_search.py: candidates for the cpu preset on seeds "
                       f"{', '.join(map(str, seeds))}, {where}; "
                       "acc = accuracy with rejection, 40 samples per class per evaluation and 200 at the last "
                       "evaluation of a finished run",
-              "date": datetime.date.today().isoformat(), "base": BASE, "eval": EVAL, "runs": []}
+              "date": datetime.date.today().isoformat(), "base": BASE, "eval": EVAL,
+              "written_on": machine(),  # where this call ran: the trainer with a local executor, else only the reader
+              "runs": []}
     for n, s, c in jobs:
         r = Run(run_dir(run_id(c), a.root), c)
         m = r.metrics()

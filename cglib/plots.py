@@ -92,28 +92,57 @@ def class_label(c: str) -> str:
 # ---------------------------------------------------------------- learning curves (Figs. 5b, 6, 8, 9, 10b, 16)
 
 
+#: markers that tell apart the classes of one distance group (which distance-1 class collapsed?)
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+
 def plot_curves(table, measure: str = "acc", ax=None, x: str = "step", title: str | None = None, band=None):
-    """One line per concept class of ``measure`` against ``x``, coloured by concept distance.
+    """One line per concept class of ``measure`` against ``x``, coloured by concept distance, with a marker
+    of its own inside its distance group (the legend names each class and its distance).
 
     ``table`` is a run's (or several seeds') metrics DataFrame; with a ``seed``
     column, lines show the mean over seeds and a band the min-max spread.
     """
     ax = ax or plt.subplots(figsize=(6, 3.6))[1]
-    for c, g in table.groupby("concept_class"):
+    rank = {}
+    for c, g in sorted(table.groupby("concept_class"), key=lambda cg: (int(cg[1]["distance"].iloc[0]), cg[0])):
         d = int(g["distance"].iloc[0])
+        m = MARKERS[rank.setdefault(d, 0) % len(MARKERS)]
+        rank[d] += 1
         agg = g.groupby(x)[measure]
         mean = agg.mean()
-        ax.plot(mean.index, mean.values, color=DIST_COLORS[d], lw=2 if d else 1.4,
-                ls="-" if d else "--", label=c)
+        ax.plot(mean.index, mean.values, color=DIST_COLORS[d], lw=2 if d else 1.4, ls="-" if d else "--",
+                marker=m, ms=4, markevery=max(1, len(mean) // 8), label=f"{c} ({DIST_LABELS[d]})")
         if "seed" in g and g["seed"].nunique() > 1:
             ax.fill_between(mean.index, agg.min().values, agg.max().values, color=DIST_COLORS[d], alpha=0.15)
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel(x)
     ax.set_ylabel(measure)
-    ax.legend(ncol=2, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     ax.grid(alpha=0.3)
     if title:
         ax.set_title(title)
+    return ax
+
+
+def record_curves(frame, cls: str = "111", ax=None, title: str | None = None):
+    """``cls``'s accuracy in a recorded search (``emergence.record_frame``): one line per variant, each drawn
+    from its own evaluations (variants evaluated on other step grids keep unbroken lines), coloured by
+    candidate where the record has candidates and seeds."""
+    ax = ax or plt.subplots(figsize=(8, 3.6))[1]
+    sub = frame[frame.concept_class == cls]
+    by = "candidate" if "candidate" in sub else "variant"
+    colours = {k: plt.cm.tab10(i % 10) for i, k in enumerate(sub[by].unique())}
+    seen = set()
+    for variant, g in sub.groupby("variant", sort=False):
+        key = g[by].iloc[0]
+        g = g.sort_values("step")
+        ax.plot(g.step, g.acc, color=colours[key], lw=1.2, label=None if key in seen else key)
+        seen.add(key)
+    ax.set(xlabel="step", ylabel=f"accuracy of {cls}", ylim=(-0.02, 1.02), title=title)
+    ax.legend(fontsize=8, frameon=False, bbox_to_anchor=(1, 1), loc="upper left",
+              title="one line per seed" if by == "candidate" else None, title_fontsize=8)
+    ax.grid(alpha=0.3)
     return ax
 
 

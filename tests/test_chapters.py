@@ -1,6 +1,5 @@
 """Every chapter: its .py/.ipynb pair is in sync, and it executes under papermill at smoke scale."""
 import json
-import re
 from pathlib import Path
 
 import jupytext
@@ -177,11 +176,7 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     # the recorded seed search is read, every candidate gets a verdict, and the run-id check is not asked at smoke
     assert g["verdicts"].count("passes") + g["verdicts"].count("fails") + g["verdicts"].count("incomplete") >= 2
     assert g["chosen"].split(" (worst seed")[0] in g["verdicts"] and g["same_runs"].startswith("not asked")
-    # the smallest budget: read off the chosen candidate's curves, and the budget-check record judged
-    assert g["first_pass"] == g["passing_steps"].split(", ")[0] and int(g["full_steps"]) >= int(g["first_pass"])
-    assert "record budget_check_" in g["budget_check"]
-    assert re.search(r"at the end\): (passes|fails: seed|incomplete)", g["budget_check"]), g["budget_check"]
-    assert n_figures(nb) >= 9
+    assert n_figures(nb) >= 8  # the earlier searches moved to the research log
 
 
 @pytest.mark.slow

@@ -1,0 +1,138 @@
+"""The research log: every recorded search in ``benchmarks/results/``, what remakes it, where it was made,
+and what it decided; and the machine facts that a new record carries.
+
+A run id names a config, not a machine: the same config trained on two machines (or a CPU and a GPU)
+ends differently, because floating-point order changes the trajectory.  So a record says where it was
+made (``machine()``), and the log page shows each record beside its machine and date.
+
+Used in: book/research_log (every record), book/04_emergence (the seed search), benchmarks/seed_search.py
+and benchmarks/gpu_chapter4.py (``machine()`` in the records they write).
+"""
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+
+import pandas as pd
+
+from .emergence import record_frame, seed_search_summary, trial_summary
+
+#: The machines the records were made on, as the sessions that made them described them.
+MACHINE_2026_11_26 = "2 x86-64 cores, 24 GiB, no GPU (the development machine of 2026-11-26)"
+MACHINE_2026_11_28 = "2 x86-64 cores (AVX2, about 2 GHz), 24 GiB, no GPU (the development machine of 2026-11-28)"
+
+#: One entry per record file (by stem): how to read it (``kind``), the script and command that remake it,
+#: the machine it was made on, what it decided, and for a retired script the commit that still holds it.
+CATALOG = {
+    "recipe_sweep_h100_2026-11-26": dict(
+        kind="trials", script="benchmarks/sweep_recipes.py (retired; git show 8ca5d2d:benchmarks/sweep_recipes.py)",
+        command="python benchmarks/sweep_recipes.py --paper --workers 16 --deadline 440",
+        machine="one NVIDIA H100 80GB, 16 runs sharing it", made="af4bbda",
+        decided="the cpu preset of 2026-11-26: the one-hot tuple through an MLP, FiLM in every block, v target "
+                "(the variant that composed 111 fastest on one seed); retired on 2026-11-28 by the seed search"),
+    "seed_sweep_h100_2026-11-26": dict(
+        kind="trials", script="benchmarks/sweep_recipes.py (retired; git show 8ca5d2d:benchmarks/sweep_recipes.py)",
+        command="python benchmarks/sweep_recipes.py --family seeds --epochs 50 --eval-every 160 --workers 8 "
+                "--deadline 185",
+        machine="one NVIDIA H100 80GB, 8 runs sharing it", made="af4bbda",
+        decided="that recipe's 111 depends on the seed, with or without a cosine decay: the reason every later "
+                "search judges three seeds"),
+    "cpu_trials_2026-11-26": dict(
+        kind="trials", script="benchmarks/cpu_trials.py (retired; git show 8ca5d2d:benchmarks/cpu_trials.py)",
+        command="python benchmarks/cpu_trials.py --collect --out benchmarks/results/cpu_trials_2026-11-26.json",
+        machine=MACHINE_2026_11_26, made="eda750a",
+        decided="no variant of the 2026-11-26 preset (T, condition dropout, weight decay, more images, width 16) "
+                "passed on the seeds where it failed; the preset kept T = 400"),
+    "sampler_eval_2026-11-26": dict(
+        kind="sampler", script="benchmarks/sampler_eval.py",
+        command="python benchmarks/sampler_eval.py runs/trials/run-<id> ... --n 100 --samplers 20:0,20:1",
+        machine=MACHINE_2026_11_26, made="eda750a",
+        decided="stochastic DDIM (eta 1) gave no consistent gain over deterministic DDIM on the same weights, so "
+                "the presets keep eta 0; the spread between calls shows how noisy one evaluation is"),
+    "seed_search_2026-11-28": dict(
+        kind="seed_search", script="benchmarks/seed_search.py",
+        command="python benchmarks/seed_search.py --collect --out benchmarks/results/seed_search_2026-11-28.json",
+        machine=MACHINE_2026_11_28 + ", two single-thread runs at a time", made="babcd21",
+        decided="the cpu preset: the candidate chosen by cglib.emergence.chosen_candidate (chapter 4 shows the rule)"),
+    "budget_check_2026-11-29": dict(
+        kind="seed_search", script="benchmarks/seed_search.py",
+        command="python benchmarks/seed_search.py --candidates b64_drawn_ratio59 --budget-steps 640 "
+                "--seeds 0,1,2,3,4,5 --out benchmarks/results/budget_check_2026-11-29.json",
+        machine=MACHINE_2026_11_28 + ", two single-thread runs at a time", made="0ec3c4a",
+        decided="whether the chosen recipe passes at a third of its budget; the preset kept its full budget"),
+    "gpu_seed_search_2026-11-28": dict(
+        kind="seed_search", script="benchmarks/seed_search.py",
+        command="python benchmarks/seed_search.py --candidates b64_drawn_wide,b64_drawn_wide_decay,"
+                "b64_drawn_wide_2x,b64_drawn_wide_decay_2x --out benchmarks/results/gpu_seed_search_<date>.json",
+        machine="one NVIDIA H200, six runs at a time", made="86082d7",
+        decided="the lr-decay lever was then tried on the CPU, where it failed: one device's floating-point "
+                "order cannot choose a recipe for another"),
+    "paper_gpu_chapter4_2026-11-28": dict(
+        kind="seed_search", script="benchmarks/gpu_chapter4.py",
+        command="python benchmarks/gpu_chapter4.py --out benchmarks/results/paper_gpu_chapter4_<date>.json",
+        machine="one NVIDIA H200, three runs at a time", made="86082d7",
+        decided="the paper preset of that day (this library's U-Net with the official optimiser and "
+                "conditioning; not the official network) did not compose 111 on any seed"),
+}
+
+
+def machine() -> dict:
+    """Where a record is being made: CPU model and the flags that choose kernels (AVX2, AVX-512, native
+    bf16, AMX), core count, torch version and build, and the GPU if there is one."""
+    import os
+
+    import torch
+    model, flags = platform.processor() or platform.machine(), set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name") and model in ("", platform.machine(), platform.processor()):
+                model = line.split(":", 1)[1].strip()
+            if line.startswith("flags"):
+                flags = set(line.split(":", 1)[1].split())
+                break
+    except OSError:
+        pass
+    info = {"cpu": model, "cores": os.cpu_count(), "torch": torch.__version__,
+            "flags": sorted(flags & {"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "fma"})}
+    if torch.cuda.is_available():
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def record_files(results: str | Path) -> list[Path]:
+    """Every record in ``results`` (a ``benchmarks/results`` folder), oldest date first."""
+    return sorted(Path(results).glob("*.json"), key=lambda p: (p.stem[-10:], p.stem))
+
+
+def entry(path: str | Path) -> dict:
+    """The catalogue entry of a record file; a record nobody catalogued is an error that names the fix."""
+    stem = Path(path).stem
+    if stem not in CATALOG:
+        raise KeyError(f"record {Path(path).name} has no entry in cglib.records.CATALOG: add its script, command, "
+                       "machine and decision there so that the research log shows it")
+    return {"name": Path(path).name, "date": stem[-10:], **CATALOG[stem]}
+
+
+def summary(path: str | Path) -> pd.DataFrame:
+    """A record as the table the research log shows: per candidate and seed for seed searches
+    (``seed_search_summary``), per variant for trials (``trial_summary``), per run and sampler for
+    sampler re-judgements."""
+    rec = json.loads(Path(path).read_text())
+    kind = entry(path)["kind"]
+    if kind == "sampler":
+        rows = [{"run": r["run"], "sampler": r["sampler"], "samples": r["n"], **r["acc"], "seconds": r["seconds"]}
+                for r in rec["rows"]]
+        return pd.DataFrame(rows).set_index(["run", "sampler"])
+    frame = record_frame(rec)
+    return seed_search_summary(frame, "111") if kind == "seed_search" else trial_summary(frame)
+
+
+def chosen_runs(path: str | Path, cls: str = "111") -> tuple[str, pd.DataFrame]:
+    """The candidate that a seed-search record chooses (``emergence.chosen_candidate``) and its runs' metrics
+    (one row per evaluation, class and seed): Fig. 5's curves as the search trained them."""
+    from .emergence import REACHED, chosen_candidate, seed_search_verdict
+    frame = record_frame(json.loads(Path(path).read_text()))
+    verdict = seed_search_verdict(seed_search_summary(frame, cls), cls=cls, reached=REACHED)
+    name = chosen_candidate(verdict)[0]
+    return name, frame[frame.candidate == name]

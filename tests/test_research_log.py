@@ -1,0 +1,57 @@
+"""The research log (book/research_log): every record in benchmarks/results/ is catalogued and shown by the
+page, with its remaking command and machine; the budget section reads the newest records."""
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from cglib.records import CATALOG, entry, record_files
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def test_every_record_has_a_catalogue_entry_and_every_entry_a_record():
+    files = record_files(RESULTS)
+    assert files, "no records found"
+    for p in files:
+        e = entry(p)  # raises, naming the fix, for a record nobody catalogued
+        assert e["command"].startswith("python benchmarks/") and e["machine"] and e["decided"]
+        script = e["script"].split(" ")[0]
+        assert (ROOT / script).exists() or "retired; git show" in e["script"], f"{p.name}: {script} is gone"
+    assert set(CATALOG) == {p.stem for p in files}, "a catalogue entry names a record that is not in benchmarks/results"
+
+
+def test_an_uncatalogued_record_is_refused_with_the_fix(tmp_path):
+    with pytest.raises(KeyError, match="no entry in cglib.records.CATALOG"):
+        entry(tmp_path / "new_search_2027-01-01.json")
+
+
+def test_every_benchmark_script_remakes_a_shown_record_or_a_readme_figure():
+    """No script in benchmarks/ reproduces a record that no page shows."""
+    readme = (ROOT / "README.md").read_text()
+    remakers = {e["script"].split(" ")[0] for e in CATALOG.values()}
+    for script in sorted((ROOT / "benchmarks").glob("*.py")):
+        rel = f"benchmarks/{script.name}"
+        assert rel in remakers or rel in readme, f"{rel} remakes no shown record and the README quotes nothing of it"
+
+
+@pytest.mark.slow
+def test_the_research_log_page_shows_every_record(tmp_path, probe_root):
+    from test_chapters import built_or_run, glued, outputs_text, prose_refs
+    nb = built_or_run("research_log", tmp_path, probe_root)
+    text = outputs_text(nb)
+    for p in record_files(RESULTS):
+        e = entry(p)
+        assert f"## {p.name}" in text and e["command"][:40] in text, f"{p.name} is not shown with its command"
+    g = glued(nb)
+    assert prose_refs("research_log") <= set(g)
+    assert g["n_records"] == str(len(record_files(RESULTS)))
+    assert g["first_pass"] == g["passing_steps"].split(", ")[0] and int(g["full_steps"]) >= int(g["first_pass"])
+    assert "record budget_check_" in g["budget_check"] and "`" not in g["budget_check"]
+    assert re.search(r"at the end\): (passes|fails: seed|incomplete)", g["budget_check"]), g["budget_check"]
+    html = os.environ.get("CGLIB_BOOK_HTML")
+    if html:  # the page as the book built it
+        page = (Path(html) / "book" / "research_log.html").read_text()
+        assert all(p.name in page for p in record_files(RESULTS))
