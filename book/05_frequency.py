@@ -237,13 +237,15 @@ slider(panel, {"capability": list(caps), "count": xs_all, "step": eval_steps},
 # sweep can fan out over a Ray cluster without changing the chapter:
 #
 # ```bash
-# ray start --head --port=6379                  # on the head node
-# ray start --address=HEAD_IP:6379              # on every worker node
-# export RAY_ADDRESS=HEAD_IP:6379 CGLIB_RUNS=/shared/runs   # a run store that every node mounts
+# export RAY_AUTH_MODE=token; ray get-auth-token --generate   # on the head node: the cluster's token
+# ray start --head --port=6379                                 # on the head node
+# export RAY_AUTH_MODE=token RAY_AUTH_TOKEN=<token>            # on every worker node and the driver
+# ray start --address=HEAD_IP:6379                             # on every worker node
+# export RAY_ADDRESS=HEAD_IP:6379 CGLIB_RUNS=/shared/runs      # the driver: a run store that every node mounts
 # make rerun CHAPTER=05_frequency ARGS="-p executor ray -p scale paper"
 # ```
 #
 # Each point becomes one Ray task; on a GPU each asks for a fraction of a card so that several of
 # these small models share one. A finished point is read back, never retrained; a task whose worker
-# dies is retried by Ray and resumes from its last checkpoint. The README measures what Ray costs on
-# a laptop.
+# dies is retried by Ray and resumes from its last checkpoint. The README's cluster section says how
+# the token reaches every node (a node without it is refused), and a test runs its commands.

@@ -23,7 +23,7 @@ EXPERIMENT = {
     "smoke": dict(width=8, attention=False, T=50, sample_steps=5, n_train=256, epochs=1.0, batch=32,
                   eval_every=4, n_eval=4, grid_k=4, ema=0.9),
     # the book's default on 2 CPU cores: the candidate benchmarks/seed_search.py chose on seeds 0-2
-    # (`b64_drawn_ratio59`; README, "The cpu recipe since 2026-11-28"): value coordinates through one MLP,
+    # (`b64_drawn_ratio59`; the book's research log, book/research_log): value coordinates through one MLP,
     # FiLM in every block, v target; conditioned on each training image's drawn colour and size, with sizes
     # spread inside each size value and small objects in the paper's small/large ratio (mid radii 0.17 / 0.29)
     "cpu": dict(width=32, cond="film", cond_embed="mlp", cond_values="drawn", attention=False, T=400, target="v",
