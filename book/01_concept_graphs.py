@@ -22,8 +22,10 @@
 # taking one of two **concept values**. A **concept class** fixes the values of these variables and
 # is written as a tuple of value indices: this book always uses the order
 # *(shape, color, size[, background])*, so `011` is a *circle, blue, small*. The paper's own
-# text is not consistent about the order (its section 3.1 calls `001` a "large blue circle"); we
-# fix one order and keep it everywhere.
+# text is not consistent about the order: section 3.1 writes (shape, colour, size) ("the tuple 000
+# implies a large, red circle"; "100, (triangle, red, large)"), while section 4.1 and the caption of
+# Fig. 8 call `001` a "large blue circle", which reads (shape, size, colour). We fix one order and
+# keep it everywhere; chapters 5 and 6 say how each figure's classes were translated.
 #
 # Everything on this page is computed by `cglib` when the page is built.
 
@@ -185,8 +187,10 @@ table.style.format("{:.3f}")
 
 # %% [markdown]
 # On {glue:text}`n_heldout` fresh clean renders per class, the CNN probes get every class right at
-# least {glue:text}`cnn_min` of the time (multiplicative accuracy, eq. 2); the paper's linear probes
-# reach only {glue:text}`linear_min` on the worst class. The book uses the CNN probes, and beside
+# least {glue:text}`cnn_min` of the time (multiplicative accuracy, eq. 2); linear probes of the
+# paper's kind (appendix A.5), trained here on these renders, reach only {glue:text}`linear_min` on
+# the worst class. (The paper's A.5 reports 100% for its own linear probes on its Blender renders,
+# where objects may vary less than ours do in position and size.) The book uses the CNN probes, and beside
 # them an analytic measurement that can reject an image with no valid object (chapter 3), because a
 # forced-choice probe must name *some* class even for an empty canvas.
 #

@@ -50,7 +50,8 @@ from cglib import plots
 from cglib.book import glue, resolve_scale
 from cglib.concepts import check_train_set, distances
 from cglib.config import preset
-from cglib.emergence import REACHED, additive_measured, first_reach, hidden_capability, per_seed_final, probe_space
+from cglib.emergence import (REACHED, additive_measured, emergence_order, first_reach, hidden_capability,
+                             measure_crossings, per_seed_final, probe_space)
 from cglib.sweep import sweep
 
 scale = resolve_scale(scale)
@@ -94,17 +95,24 @@ finals.assign(mean=finals.mean(1), spread=finals.max(1) - finals.min(1)).style.f
 fig, ax = plt.subplots(figsize=(7, 3.8))
 plots.plot_curves(tab, "acc", ax=ax, title=f"accuracy with rejection: mean over {n_seeds} seeds, band = min-max")
 plt.show()
-order = first_reach(tab, REACHED, per_seed=True)
-glue("order_ok", ", ".join(f"seed {s}: {'yes' if ok else 'no'}" for s, ok in order["in order"].items()))
+n_eval = runs[0].cfg.train.n_eval  # samples per class at every evaluation but the last
+order = emergence_order(tab, REACHED, n_samples=n_eval)
+glue("order_ok", "; ".join(f"seed {s}: {v}" for s, v in order["verdict"].items()))
+glue("eval_every", runs[0].cfg.train.eval_every); glue("n_eval", n_eval)
+glue("order_margin", 2 * np.sqrt(REACHED * (1 - REACHED) / n_eval), ".2f")
 order
 
 # %% [markdown]
 # Averaged over seeds, every training class first reached {glue:text}`reached` at
 # {glue:text}`reach_d0`; every distance-1 class at {glue:text}`reach_d1`; the distance-2 class at
 # {glue:text}`reach_d2` (all classes of a group must reach it; "never" means not within this run).
-# The table reads the same per seed. Does each seed show Fig. 5's order (training classes, then
-# distance 1, then `111`, each reached, each no earlier than the one before)?
-# {glue:text}`order_ok`.
+# Does each seed show Fig. 5's order (training classes, then distance 1, then `111`)? Judged as
+# chapter 5 judges onsets: each group must first reach {glue:text}`reached` at a *later* evaluation
+# than the group before it, and at that group's onset still be more than two standard errors
+# ({glue:text}`order_margin` on {glue:text}`n_eval` samples) below the bar. Groups that cross in the
+# same interval of {glue:text}`eval_every` steps, or apart but within noise, are "not resolved": at
+# this evaluation interval the order between them is not shown, which is not the same as shown.
+# Per seed: {glue:text}`order_ok`.
 #
 # ## Fig. 5(a): trajectories through concept space
 #
@@ -150,20 +158,30 @@ plt.show()
 
 # %%
 g = tab[tab.concept_class == far].assign(additive=lambda d: additive_measured(d))
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.4))
+fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
 for col, ls, label in (("acc", "-", "multiplicative (all variables right)"), ("additive", "--", "additive (mean)")):
     agg = g.groupby("step")[col]
     axes[0].plot(agg.mean().index, agg.mean(), ls, lw=2, label=label)
     axes[0].fill_between(agg.mean().index, agg.min(), agg.max(), alpha=0.15)
-axes[0].set(title=f"class {far}", xlabel="step", ylim=(-0.03, 1.03)); axes[0].legend(frameon=False, fontsize=8)
-for v in ("shape", "color", "size"):
+axes[0].set(title=f"class {far}: two measures (mean, band over seeds)", xlabel="step",
+            ylabel=f"accuracy of {far}", ylim=(-0.03, 1.03))
+axes[0].legend(frameon=False, fontsize=9)
+for v, style in (("shape", "-o"), ("color", "--s"), ("size", ":^")):  # markers: overlapping curves stay visible
     agg = g.groupby("step")[f"measured_{v}"]
-    axes[1].plot(agg.mean().index, agg.mean(), label=v)
-    axes[1].fill_between(agg.mean().index, agg.min(), agg.max(), alpha=0.15)
-axes[1].set(title=f"class {far}: per-variable accuracy (mean, band over seeds)", xlabel="step", ylim=(-0.03, 1.03))
-axes[1].legend(frameon=False, fontsize=8)
+    axes[1].plot(agg.mean().index, agg.mean(), style, ms=4, lw=1.8, label=v)
+    axes[1].fill_between(agg.mean().index, agg.min(), agg.max(), alpha=0.12)
+axes[1].set(title=f"class {far}: per-variable accuracy (mean, band over seeds)", xlabel="step",
+            ylabel="fraction of samples right", ylim=(-0.03, 1.03))
+axes[1].legend(frameon=False, fontsize=9)
 plt.tight_layout()
 plt.show()
+cross = measure_crossings(tab, far, REACHED)
+fmt_step = lambda v: "never" if v != v else f"step {int(v)}"
+glue("fig6_cross", "; ".join(f"seed {s}: additive {fmt_step(r.additive)}, multiplicative {fmt_step(r.multiplicative)}"
+                             for s, r in cross.iterrows()))
+lags = cross.lag.dropna()
+glue("fig6_verdict", "on no seed: both measures reached the bar together or neither did" if not (lags > 0).any()
+     else f"on {int((lags > 0).sum())} of {len(cross)} seeds, by {', '.join(str(int(v)) for v in lags[lags > 0])} steps")
 last = g[g.step == g.groupby("seed").step.transform("max")].set_index("seed")
 weakest = {s: min(("shape", "color", "size"), key=lambda v: last.loc[s, f"measured_{v}"]) for s in last.index}
 glue("bottleneck", "; ".join(f"seed {s}: {v} ({last.loc[s, f'measured_{v}']:.2f})"
@@ -174,10 +192,17 @@ last[["acc", "reject_rate", "measured_shape", "measured_color", "measured_size"]
 
 # %% [markdown]
 # At the end, the variable that is right least often in `111`'s samples is, per seed:
-# {glue:text}`bottleneck`. The product of the per-variable accuracies stays low until the last one
-# is learned, while the additive measure climbs smoothly. (The paper's bottleneck is colour: its
-# Fig. 6b learns shape and size by epoch 4 and blue last. Which capability is slow depends on how
-# strong each concept's signal is in the images; chapter 2 tests the toy model on these curves.)
+# {glue:text}`bottleneck`.
+#
+# The paper's Fig. 6(a) contrast is that the multiplicative measure rises suddenly while the additive
+# one suggests smooth progress. As numbers: the first step at which each measure reaches
+# {glue:text}`reached` is, per seed, {glue:text}`fig6_cross`. Did the additive measure get there
+# first, i.e. would it have announced the capability before the samples showed it? Computed:
+# {glue:text}`fig6_verdict`. A lag of zero on every seed would have refuted the contrast at this
+# evaluation interval; the curves above show both measures from the first evaluation. (The paper's
+# bottleneck is colour: in its Fig. 5(c) discussion, section 4, shapes and sizes are learned "by the
+# 4th epoch" and blue around the 20th and 40th. Which capability is slow depends on how strong each
+# concept's signal is in the images; chapter 2 tests the toy model on these curves.)
 #
 # ## Hidden capabilities: overprompting `111` (beyond the paper)
 #
@@ -231,9 +256,9 @@ plt.show()
 # %% [markdown]
 # ## Fig. 16: four concept variables
 #
-# Adding a background colour gives a 4-cube; trained on {0000, 1000, 0100, 0010, 0001}, classes
-# should emerge in order of distance 1, 2 and 3. (One seed: this figure is the costliest run of the
-# chapter.)
+# Adding a background colour gives a 4-cube; trained on {0000, 1000, 0100, 0010, 0001}, the paper
+# (section 4, Fig. 16) reports that accuracy rises for distance 1, continues for distance 2 and peaks
+# for distance 3. Does this run show it? (One seed: this figure is the costliest run of the chapter.)
 
 # %%
 if fig16:
@@ -246,13 +271,25 @@ if fig16:
     r4 = first_reach(tab4, REACHED)
     glue("fig16_reach", ", ".join(f"distance {d}: {'never' if np.isnan(s) else 'step ' + str(int(s))}"
                                   for d, s in r4.items()))
+    end4 = tab4[tab4.step == tab4.step.max()].set_index("concept_class")
+    best4 = tab4.groupby("concept_class").acc.max()
+    glue("fig16_classes", "; ".join(
+        f"distance {d}: {int((gd.acc >= REACHED).sum())} of {len(gd)} classes end at {REACHED} or more"
+        + (f" (below: {', '.join(f'{c} {a:.2f}' for c, a in gd.acc[gd.acc < REACHED].items())}; best at any "
+           f"evaluation {', '.join(f'{c} {best4[c]:.2f}' for c in gd.index[gd.acc < REACHED])})"
+           if (gd.acc < REACHED).any() else "")
+        for d, gd in end4[end4.distance >= 1].groupby("distance")))
     display(r4.to_frame())
 else:
     glue("fig16_reach", "not run (fig16=False)")
+    glue("fig16_classes", "not run (fig16=False)")
 
 # %% [markdown]
 # First step at which every class of a distance group reached {glue:text}`reached`:
-# {glue:text}`fig16_reach`.
+# {glue:text}`fig16_reach`. Class by class, at the run's last evaluation:
+# {glue:text}`fig16_classes`. This is one seed, so it says what this run drew, not how often the
+# 4-cube composes; the paper's claim (section 4: accuracy rises for distance 1, then 2, then 3) holds
+# here only as far as whole distance groups reach the bar in that order above.
 #
 # ## How this chapter's recipe was chosen (*record*)
 #

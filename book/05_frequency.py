@@ -26,7 +26,9 @@
 # class is **010** and the only triangle class is **100**. The paper's text calls the blue class
 # `001` because its tuples are ordered differently; this book keeps one order throughout. Every
 # point below is a training run in the run store; every point trains for the same number of
-# optimisation steps, so points differ only in their data.
+# optimisation steps, so points differ only in their data. **Each point is one seed** (the `seed`
+# parameter): the verdicts below allow for the sampling noise of the final evaluation, not for the
+# spread between seeds, which chapter 4 shows can be large; rerun with `-p seed 1` to see another.
 
 # %% tags=["parameters"]
 scale = "auto"  # "smoke" | "cpu" | "paper"; "auto" reads $CGLIB_SCALE, else "cpu"

@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # An adversarial training set, and why fine-tuning does not fix it
+# # An adversarial training set: does fine-tuning repair it?
 #
 # The minimal training set of chapter 4 has, for every concept variable, a pair of classes that
 # differ in that variable alone. The paper (section 4.1, Fig. 9) removes that structure for one
@@ -27,10 +27,11 @@
 # **How the paper's classes are translated.** This book writes every tuple as (shape, colour, size).
 # Section 4.1 of the paper writes its tuples as (shape, size, colour): Fig. 9's caption reads "101
 # (triangle, large, blue)", and its failure sentence, "generates small triangles for both 011 and
-# 010, when it should have produced small circles", puts size second. (Its word list for the set,
-# "001, (circle, blue, small)", is the one place that reads otherwise; with the caption, the failure
-# sentence and Fig. 8's "large blue circle, 001" all reading (shape, size, colour), this book takes
-# the word list for the typo.) Translated by meaning:
+# 010, when it should have produced small circles", puts size second. (Its word lists read otherwise:
+# this set's "001, (circle, blue, small)" and the same words for `001` in section 3.1's minimal set.
+# With the caption, the failure sentence and Fig. 8's "large blue circle, 001" all reading (shape,
+# size, colour), this book follows those and takes the word lists for the inconsistent ones.)
+# Translated by meaning:
 #
 # | paper (shape, size, colour) | meaning | this book (shape, colour, size) |
 # |---|---|---|
@@ -40,7 +41,9 @@
 # | fine-tune 2 adds 010 and 011 | small red circle, small blue circle | **001 and 011** |
 #
 # Every run below is cached in the run store; each fine-tune is its own run whose config names its
-# parent run (`train.init_from`) and starts from the parent's weights.
+# parent run (`train.init_from`) and starts from the parent's weights. **Every number on this page
+# is one seed** (the `seed` parameter) of one adversarial run and its fine-tunes; chapter 4 shows how
+# far seeds can disagree, so read the verdicts as what this run did.
 
 # %% tags=["parameters"]
 scale = "auto"  # "smoke" | "cpu" | "paper"; "auto" reads $CGLIB_SCALE, else "cpu"
@@ -135,8 +138,10 @@ plt.show()
 #
 # Two fine-tunes start from the model above, each with its training data plus new classes, at the
 # training learning rate: (1) `110` added (the paper's 101, a large blue triangle), (2) `001` and
-# `011` added (the paper's 010 and 011, the small circles themselves). Step 0 below is the parent's
-# final evaluation.
+# `011` added (the paper's 010 and 011, the small circles themselves). The paper's Fig. 9(b) has
+# three panels, one fine-tune per added class (101, 010, 011); this book runs its second and third
+# as **one** fine-tune that adds both small circles at once, so it cannot tell which of the two did
+# what the paper's separate panels show. Step 0 below is the parent's final evaluation.
 
 # %%
 ft_opts = dict(steps=None if ft_steps == "auto" else ft_steps, lr=None if ft_lr == "auto" else ft_lr)

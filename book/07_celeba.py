@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # CelebA: the same order of emergence on faces
+# # CelebA: does the order of emergence carry over to faces?
 #
 # The paper checks its synthetic findings on real faces (section 4.2, Fig. 10). Three CelebA
 # attributes are the concept variables, in this order: **gender** (`Male`: 0 female, 1 male),
@@ -26,7 +26,8 @@
 # same order as for shapes, distance 1 before distance 2, and (c) that male faces, the
 # under-represented gender, emerge later.
 #
-# CelebA itself cannot be downloaded where this book is usually built. Then the chapter runs the
+# The chapter trains **one run (one seed)**, so its order and delay are what that run showed, not
+# a spread over seeds. CelebA itself cannot be downloaded where this book is usually built. Then the chapter runs the
 # same pipeline on a **stand-in** folder in CelebA's exact file format, and the box right below the
 # parameters says so; every figure title then starts with "STAND-IN".
 

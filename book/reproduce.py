@@ -17,11 +17,19 @@
 # # Reproduce every figure
 #
 # For each figure of the paper: the chapter that makes it and the command that reruns it at the
-# default `cpu` scale; add `ARGS="-p scale paper"` for the paper's settings on a GPU (chapters 4-6
+# default `cpu` scale; add `ARGS="-p scale paper"` for the `paper` preset on a GPU (chapters 4-6
 # also take `-p executor ray` to spread their runs over a Ray cluster). The training time column is
 # read from the run store of the machine that built this page (the `wall_s` each run recorded,
 # training and evaluation together, on that machine); a dash means that run is not in this build's
-# run store. Whole-chapter execution times are on the [status page](status.md).
+# run store. Whole-chapter execution times are on the [status page](status.md). A build from an empty
+# run store trains every run below once (chapters 2 and 3 reuse chapter 4's runs): measured end to end
+# at 1 h 52 min on a 2-core AVX-512 machine with no GPU (a fresh clone, late November 2026).
+#
+# `-p scale paper` reruns a chapter with the `paper` preset, for a GPU. Its recorded outcome for chapter
+# 4 (an H200, 2026-11-28; the appendix [How the recipes were chosen](research_log.ipynb) shows the
+# record): `111` ended at 0.03 / 0.02 / 0.00 on seeds 0-2, empty canvases. That preset keeps this
+# library's U-Net and sampler with the official code's optimiser and conditioning; chapter 3 lists how
+# it differs from the network, sampler and judge the paper's code ran.
 
 # %% tags=["parameters", "remove-input"]
 scale = "auto"  # the scale this build used; "auto" reads $CGLIB_SCALE, else "cpu"
@@ -65,7 +73,8 @@ def celeba_runs(sc):
 
 FIGURES = [  # figure, chapter, configs of the runs behind it (None: no training)
     ("Figs. 3, 4, 11: concept graphs, rendered objects", "01_concept_graphs", None),
-    ("Fig. 7: toy model of emergence", "02_toy_model", None),
+    ("Fig. 7: toy model (simulated); its test on chapter 4's three seeds", "02_toy_model",
+     lambda sc: [preset(sc, seed=s) for s in SEEDS]),
     ("Fig. 12, eq. 1: network, loss, samplers", "03_diffusion", lambda sc: [preset(sc)]),
     ("Figs. 5, 6, 13-15: emergence over 3 seeds", "04_emergence", lambda sc: [preset(sc, seed=s) for s in SEEDS]),
     ("Fig. 16: four concept variables", "04_emergence", lambda sc: [preset(sc, train_classes="minimal4")]),
@@ -94,5 +103,5 @@ pd.DataFrame(rows).set_index("figure").style.set_table_styles(
 
 # %% [markdown]
 # Chapter 7 runs on real CelebA with `make rerun CHAPTER=07_celeba ARGS="-p celeba_root /path/to/celeba"`
-# (see the README for getting the files). No GPU time is listed for chapters 5-7: the paper-scale
-# runs of those chapters have not been measured on a GPU.
+# (see the README for getting the files). The paper-scale runs of chapters 5-7 have not been measured
+# on a GPU.

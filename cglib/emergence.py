@@ -42,6 +42,49 @@ def first_reach(table: pd.DataFrame, threshold: float = REACHED, measure: str = 
     return pd.Series(out, name=f"first step with {measure} >= {threshold}")
 
 
+def emergence_order(table: pd.DataFrame, threshold: float = REACHED, n_samples: int = 40, z: float = 2.0) -> pd.DataFrame:
+    """Per seed, does Fig. 5's order show, judged as chapter 5 judges onsets (``sweep.onset_order``)?
+
+    Each distance group's onset is its first evaluation with every class at ``threshold`` or more.  For
+    each pair of consecutive distances the later group must reach it at a later evaluation, *and* at the
+    earlier onset be more than ``z`` standard errors (of an accuracy at ``threshold`` on ``n_samples``
+    samples) below it; a shared evaluation or a gap within noise is "not resolved": at that evaluation
+    interval and sample count the order is not shown.  Returns one row per seed: each distance's onset
+    step (NaN: never), one column per pair (``earlier`` / ``same evaluation`` / ``within noise`` /
+    ``later``), and ``verdict``: ``in order``, ``not resolved: ...``, ``out of order: ...`` or
+    ``not reached: ...``."""
+    from .sweep import onset_order
+    rows = {}
+    for s, g in table.groupby("seed") if "seed" in table else [(0, table)]:
+        groups = {int(d): sorted(gd.concept_class.unique()) for d, gd in g.groupby("distance")}
+        ds = sorted(groups)
+        row, unresolved, wrong = {}, [], []
+        for a, b in zip(ds, ds[1:]):
+            o = onset_order((g, groups[a]), (g, groups[b]), threshold, n_samples, z, x="step")
+            row[f"distance {a}"], row[f"distance {b}"] = o["first"], o["second"]
+            label = {"same": "same evaluation"}.get(o["order"], o["order"])
+            row[f"{a} before {b}"] = label
+            if label == "later":
+                wrong.append(f"distance {b} before distance {a}")
+            elif label != "earlier" and o["first"] == o["first"]:  # reached, but not apart
+                at = f"step {int(o['at'])}" if o["at"] == o["at"] else "never"
+                unresolved.append(f"distance {a} and {b} " + ("first reach it at the same evaluation (" + at + ")"
+                                  if label == "same evaluation" else f"differ within sampling noise at {at}"))
+        never = [f"distance {d}" for d in ds if row.get(f"distance {d}", np.nan) != row.get(f"distance {d}", np.nan)]
+        if wrong:
+            row["verdict"] = "out of order: " + "; ".join(wrong)
+        elif never:
+            row["verdict"] = "not reached: " + ", ".join(never) + ("; " + "; ".join(unresolved) if unresolved else "")
+        elif unresolved:
+            row["verdict"] = "not resolved: " + "; ".join(unresolved)
+        else:
+            row["verdict"] = "in order"
+        rows[s] = row
+    out = pd.DataFrame(rows).T
+    out.index.name = "seed"
+    return out
+
+
 def probe_space(table: pd.DataFrame, source: str = "measured") -> pd.DataFrame:
     """Where each class's samples sit in concept space at each evaluation (Fig. 5a): per variable, the
     fraction of the samples *that were read* which show value 1, plus ``read`` (the fraction of samples
@@ -197,6 +240,25 @@ def additive_measured(table: pd.DataFrame) -> pd.Series:
     """The additive measure (Fig. 6) on the analytic evaluator: the mean of measured per-variable accuracies."""
     cols = [c for c in table.columns if c.startswith("measured_")]
     return table[cols].mean(axis=1)
+
+
+def measure_crossings(table: pd.DataFrame, cls: str, level: float = REACHED) -> pd.DataFrame:
+    """Fig. 6's contrast as numbers: per seed, the first step at which ``cls``'s additive measure (the mean
+    of the per-variable accuracies), its multiplicative one (all variables right in one sample) and its
+    weakest variable reach ``level`` (NaN: never), and ``lag``, the multiplicative step minus the
+    additive one.  A lag of zero means the two rose together at this evaluation interval: the paper's
+    "deceptively smooth" additive curve (section 4, Fig. 6a) is then not shown."""
+    g = table[table.concept_class == cls].assign(additive=lambda d: additive_measured(d))
+    g = g.assign(weakest=g[[c for c in g.columns if c.startswith("measured_")]].min(axis=1))
+    rows = {}
+    for s, gs in g.sort_values("step").groupby("seed") if "seed" in g else [(0, g.sort_values("step"))]:
+        first = {m: (gs.step[gs[m] >= level].iloc[0] if (gs[m] >= level).any() else np.nan)
+                 for m in ("additive", "acc", "weakest")}
+        rows[s] = {"additive": first["additive"], "multiplicative": first["acc"],
+                   "weakest variable": first["weakest"], "lag": first["acc"] - first["additive"]}
+    out = pd.DataFrame(rows).T
+    out.index.name = "seed"
+    return out
 
 
 def recorded_sweep(path: str | Path) -> pd.DataFrame:

@@ -2,7 +2,8 @@
 
 * ``smoke``: seconds, for tests and CI;
 * ``cpu``:   the default, shows the phenomenon on 2 CPU cores in minutes;
-* ``paper``: the paper's settings (and its published code's), for a GPU.
+* ``paper``: the paper's budget with its published code's optimiser and condition, for a GPU (book/03_diffusion
+  lists what still differs from that code: network, sampler, data range, judge, data).
 
 ``EXPERIMENT`` holds the config fields of one training run (``config.preset`` applies them);
 the other tables hold what a chapter's experiment adds on top: the count sweeps of Fig. 8
@@ -29,7 +30,7 @@ EXPERIMENT = {
     "cpu": dict(width=32, cond="film", cond_embed="mlp", cond_values="drawn", attention=False, T=400, target="v",
                 sample_steps=20, n_train=5000, epochs=25.0, batch=64, lr=2e-3, ema=0.995,
                 size_large=(0.24, 0.34), size_small=(0.15, 0.19), **_CPU_EVAL),
-    # what the paper's published code ran (phys-ai/concept_graphs, train.py): per-variable EmbedFC networks
+    # the paper's published code's recipe (phys-ai/concept_graphs, train.py), not its network: per-variable EmbedFC networks
     # multiplying the up path, frozen at their random init; colour and size conditions read from each image;
     # Adam (default betas, no weight decay) at lr 1e-4 decayed linearly to 0, batch 64, 100 epochs of 5000
     # images, 500 noise steps, epsilon target, no EMA; 50 samples per class judged every epoch.  The network

@@ -1,5 +1,6 @@
 """Every chapter: its .py/.ipynb pair is in sync, and it executes under papermill at smoke scale."""
 import json
+import re
 from pathlib import Path
 
 import jupytext
@@ -155,7 +156,7 @@ def test_chapter4_smoke_nondefault_classes(tmp_path, probe_root, monkeypatch):
     assert "training classes=['000', '100', '001', '111'], seeds=[0, 1]" in outputs_text(nb)
     g = glued(nb)
     assert g["far"] == "110"  # the class furthest from this set (distance 2; ties broken towards the largest)
-    assert g["fig16_reach"] == "not run (fig16=False)"
+    assert g["fig16_reach"] == g["fig16_classes"] == "not run (fig16=False)"
 
 
 @pytest.mark.slow
@@ -173,6 +174,10 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     assert fraction(g["far_min"]) == min(float(f.split(" ")[0]) for f in finals)
     assert g["fig16_reach"].startswith("distance 0:") and "distance 3:" in g["fig16_reach"]  # the 4-cube
     assert g["order_ok"].count("seed") == 2 and g["bottleneck"].count("seed") == 2
+    assert all(re.match(r"seed \d: (in order|not resolved: |out of order: |not reached: )", v)
+               for v in g["order_ok"].split("; seed ")[0:1])  # each seed gets a verdict, ties "not resolved"
+    assert g["fig6_cross"].count("additive") == 2 and re.match(r"on (no|\d of 2) seed", g["fig6_verdict"])
+    assert "distance 1: " in g["fig16_classes"] and "distance 3: " in g["fig16_classes"]
     # the recorded seed search is read, every candidate gets a verdict, and the run-id check is not asked at smoke
     assert g["verdicts"].count("passes") + g["verdicts"].count("fails") + g["verdicts"].count("incomplete") >= 2
     assert g["chosen"].split(" (worst seed")[0] in g["verdicts"] and g["same_runs"].startswith("not asked")

@@ -99,3 +99,31 @@ def test_fmt_acc_never_rounds_onto_the_other_side_of_the_bar():
     assert fmt_acc(0.8149, bar=0.812) == "0.815"  # rounding down below the bar is caught too
     s = pd.DataFrame([{"candidate": "a", "seed": k, "finished": True, "111": a} for k, a in ((0, 0.955), (1, 0.8), (2, 0.795))])
     assert seed_search_verdict(s.set_index(["candidate", "seed"])).loc["a", "verdict"] == "fails: seed 2 ends at 0.795"
+
+
+def _curves(seed, onsets, below=0.1):
+    """Rows for one seed: each distance group at ``below`` until its onset step, then 1.0 (None: never)."""
+    rows = []
+    groups = {0: ("000", "100", "010", "001"), 1: ("011", "101", "110"), 2: ("111",)}
+    for step in (160, 320, 480, 640):
+        for d, classes in groups.items():
+            on = onsets[d]
+            for c in classes:
+                rows.append(_row(c, step, seed, acc=1.0 if on is not None and step >= on else below))
+    return rows
+
+
+def test_emergence_order_counts_a_tie_as_not_resolved():
+    """Chapter 4's order verdict: a shared evaluation or a gap within noise does not show Fig. 5's order."""
+    from cglib.emergence import emergence_order
+    t = pd.DataFrame(_curves(0, {0: 160, 1: 320, 2: 480}) + _curves(1, {0: 320, 1: 320, 2: 640})
+                     + _curves(2, {0: 160, 1: 480, 2: 320}) + _curves(3, {0: 160, 1: 320, 2: None})
+                     + _curves(4, {0: 160, 1: 320, 2: 480}, below=0.75))
+    v = emergence_order(t, n_samples=40)
+    assert v.loc[0, "verdict"] == "in order"
+    assert v.loc[1, "verdict"].startswith("not resolved: distance 0 and 1 first reach it at the same evaluation (step 320)")
+    assert v.loc[2, "verdict"] == "out of order: distance 2 before distance 1"
+    assert v.loc[3, "verdict"].startswith("not reached: distance 2")
+    # 0.75 against a bar of 0.8 on 40 samples is within two standard errors (0.13): not shown apart
+    assert v.loc[4, "verdict"].startswith("not resolved") and "within sampling noise" in v.loc[4, "verdict"]
+    assert emergence_order(t[t.seed == 4], n_samples=4000).loc[4, "verdict"] == "in order"
