@@ -27,10 +27,11 @@ book: setup
 	$(BIN)/jupyter-book build . -W --keep-going
 	@echo "The book is in _build/html; open _build/html/index.html in a browser."
 
-# The whole book at smoke scale (seconds per chapter), in its own output folder and cache.  Static sliders
+# The whole book at smoke scale (seconds per chapter), in its own output folder and cache; every figure must
+# keep its text readable in the book's column (CGLIB_FIGURE_CHECK, cglib.readable.check_readable).  Static sliders
 # and the offline page come from the book's own extension (book/_ext), not from this Makefile.
 book-smoke: setup
-	CGLIB_SCALE=smoke CGLIB_RUNS=$(abspath $(SMOKE_OUT))/runs $(BIN)/jupyter-book build . -W --keep-going --path-output $(SMOKE_OUT)
+	CGLIB_SCALE=smoke CGLIB_FIGURE_CHECK=1 CGLIB_RUNS=$(abspath $(SMOKE_OUT))/runs $(BIN)/jupyter-book build . -W --keep-going --path-output $(SMOKE_OUT)
 
 # Headless Chromium for the browser tests (Debian's package; Playwright's own download does not work offline).
 browser-deps:

@@ -81,7 +81,7 @@ pd.DataFrame([{"class": c, "meaning": concepts.describe(c)} for c in concepts.al
 g3, g4 = concepts.concept_graph(3), concepts.concept_graph(4)
 glue("n3_nodes", len(g3.nodes)); glue("n3_edges", len(g3.edges))
 glue("n4_nodes", len(g4.nodes)); glue("n4_edges", len(g4.edges))
-fig, axes = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [1, 1.6]})
+fig, axes = plt.subplots(2, 1, figsize=(6.6, 7.6), gridspec_kw={"height_ratios": [1, 1.15]})
 plots.plot_concept_graph(train, ax=axes[0], title=f"3 variables, training set {', '.join(train)}")
 plots.plot_concept_graph(train4, ax=axes[1], title=f"4 variables, training set {', '.join(train4)}")
 plt.tight_layout()
@@ -138,9 +138,10 @@ plt.show()
 # The 4-variable world adds the background colour:
 
 # %%
-c4 = concepts.all_classes(4)
-plots.show_grid(render(c4, seed + 2).reshape(2, 8, 3, 28, 28), col_labels=c4[:8], scale=0.6,
-                title="one object per class of the 4-variable graph (rows: background white, black)")
+c4 = [c for b in "01" for c in concepts.all_classes(4) if c[3] == b]  # white backgrounds first, then black
+plots.show_grid(render(c4, seed + 2).reshape(2, 8, 3, 28, 28), col_labels=[c[:3] for c in c4[:8]],
+                row_labels=["background 0 (white)", "background 1 (black)"], scale=0.6,
+                title="one object per class of the 4-variable graph\n(columns: shape, colour, size; rows: background)")
 plt.show()
 
 # %% [markdown]

@@ -89,7 +89,7 @@ for pp in (0.01, 0.05, 0.2):
     for ps, ls in ((0.5, "--"), (p_star, "-")):
         ax.plot(ns, toy.critical_time(ns, pp, ps), ls, label=f"p = {pp}, P* = {ps}")
 ax.set(xscale="log", xlabel="number of composed abilities n (log scale)", ylabel="critical time t*")
-ax.legend(frameon=False, fontsize=7, ncol=2)
+ax.legend(frameon=False, fontsize=8.5, ncol=2)
 plt.show()
 t1, t2, t4 = toy.critical_time([1, 2, 4], p, p_star)
 glue("t1", t1); glue("t2", t2); glue("t4", t4)
@@ -141,7 +141,8 @@ def redraw(p, p_star, n_max):
 
 p_grid = sorted({0.01, 0.02, 0.05, 0.1, 0.2, p})
 slider(redraw, {"p": p_grid, "p_star": sorted({0.5, 0.9, p_star}), "n_max": sorted({3, 5, 8, n_max})},
-       start={"p": p, "p_star": p_star, "n_max": n_max}, dpi=60)
+       start={"p": p, "p_star": p_star, "n_max": n_max},
+       labels={"p": "rate p (per step)", "p_star": "threshold P*", "n_max": "capabilities up to n"})
 
 # %% [markdown]
 # ## Testing the toy model against the diffusion model
@@ -194,7 +195,7 @@ for s, g in cross.groupby("seed"):
     line, = ax.plot(g.step, g.observed, lw=2, label=f"seed {s}: measured 111")
     ax.plot(g.step, g.predicted, "--", color=line.get_color(), label=f"seed {s}: product over capabilities")
 ax.set(xlabel="step", ylabel="accuracy of 111", ylim=(-0.03, 1.03), title="toy model (dashed) against the runs")
-ax.legend(frameon=False, fontsize=7, bbox_to_anchor=(1, 1), loc="upper left")
+ax.legend(frameon=False, fontsize=8.5, bbox_to_anchor=(1, 1), loc="upper left")
 plt.show()
 err = (cross.observed - cross.predicted)
 glue("cross_mae", err.abs().mean(), ".2f"); glue("cross_bias", err.mean(), "+.2f")

@@ -131,8 +131,15 @@ glue("n_params", f"{n_parameters(model) / 1e6:.2f}M")
 pd.Series({**cfg.model.__dict__, "parameters": n_parameters(model), "T": cfg.diffusion.T,
            "target": cfg.diffusion.target, "image_size": cfg.train.image_size}, name=scale).to_frame()
 
+# %%
+plots.unet_diagram(model, cfg.train.image_size)
+plt.show()
+
 # %% [markdown]
-# This scale's network has {glue:text}`n_params` parameters.
+# This scale's network has {glue:text}`n_params` parameters. The diagram is drawn from the model
+# itself (each box is a block of `cglib.unet.UNet` with the shape of its output on one input), as
+# the paper's Fig. 12 draws its network: two down-sampling stages, a middle at 7x7, two up-sampling
+# stages fed by skip connections (dashed).
 #
 # ## An evaluator that can reject
 #
@@ -170,7 +177,7 @@ pd.DataFrame(rows).set_index("image")
 run = train(cfg, run_root or None, device=device)
 tab = run.table()
 glue("run_steps", int(tab.step.max())); glue("run_wall", f"{run.summary().get('wall_s', float('nan')) / 60:.1f}")
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.5))
+fig, axes = plt.subplots(2, 1, figsize=(6.2, 6.4), sharex=True)
 plots.plot_curves(tab, "acc", ax=axes[0], title="accuracy with rejection (eq. 2, measured)")
 plots.plot_curves(tab, "reject_rate", ax=axes[1], title="rejection rate")
 plt.tight_layout()

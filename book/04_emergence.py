@@ -158,7 +158,7 @@ plt.show()
 
 # %%
 g = tab[tab.concept_class == far].assign(additive=lambda d: additive_measured(d))
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+fig, axes = plt.subplots(2, 1, figsize=(6.4, 6.4), sharex=True)
 for col, ls, label in (("acc", "-", "multiplicative (all variables right)"), ("additive", "--", "additive (mean)")):
     agg = g.groupby("step")[col]
     axes[0].plot(agg.mean().index, agg.mean(), ls, lw=2, label=label)
@@ -226,7 +226,7 @@ else:
         ax.plot(gs.step, gs.acc_over, "--", lw=1.5, color=line.get_color(), label=f"seed {s}: best of 5 overprompts")
     ax.axhline(REACHED, color="0.5", ls=":", lw=1)
     ax.set(xlabel="step", ylabel=f"accuracy of {far}", ylim=(-0.03, 1.03), title="plain prompting vs overprompting")
-    ax.legend(fontsize=7, frameon=False, bbox_to_anchor=(1, 1), loc="upper left")
+    ax.legend(fontsize=8.5, frameon=False, bbox_to_anchor=(1, 1), loc="upper left")
     plt.show()
     glue("hidden", "; ".join(f"seed {s}: plain {r.plain}, overprompted {r.over} ({r.reading})"
                              for s, r in hc.iterrows()))
@@ -244,9 +244,11 @@ else:
 # ## Figs. 13-15: mean generated images and the probes' predictions
 #
 # The paper shows, per concept variable, the mean image of 50 samples per class with the verdict of
-# a *linear* probe. Here one row carries all three variables, and the probes are the small CNNs of
-# chapter 1 (a linear probe reads shape poorly when objects move; chapter 1 compares them). The
-# labels give each probe's accuracy: `sh` shape, `co` colour, `si` size.
+# a *linear* probe. Here one panel per class carries all three variables, and the probes are the
+# small CNNs of chapter 1 (a linear probe reads shape poorly when objects move; chapter 1 compares
+# them). Each panel's title gives the fraction of that class's samples each probe reads right; the
+# mean images are contrast-stretched per panel, since a small object at a random place averages to a
+# faint blur.
 
 # %%
 last_rows = tab[(tab.step == tab.step.max()) & (tab.seed == seed)].set_index("concept_class")
@@ -322,13 +324,13 @@ else:
     same = {run_id(c) for c in cfgs} <= ids
     glue("same_runs", "yes" if same else "no: the preset is not the chosen candidate's recipe on these seeds")
 display(verd.style.format("{:.2f}", subset=["worst"]).set_caption("each candidate's verdict"))
-fig, ax = plt.subplots(figsize=(8, 3.6))
+fig, ax = plt.subplots(figsize=(6.2, 3.4))
 for i, (cand, gc) in enumerate(search[search.concept_class == "111"].groupby("candidate")):
     for s, gs in gc.groupby("seed"):
         ax.plot(gs.step, gs.acc, color=plt.cm.tab10(i), lw=1.2, label=cand if s == gc.seed.min() else None)
 ax.axhline(REACHED, color="k", ls=":", lw=1)
 ax.set(xlabel="step", ylabel="accuracy of 111", ylim=(-0.02, 1.02), title="111 per candidate, one line per seed")
-ax.legend(fontsize=7, frameon=False, bbox_to_anchor=(1, 1), loc="upper left")
+ax.legend(fontsize=8.5, frameon=False, bbox_to_anchor=(1, 1), loc="upper left")
 plt.show()
 summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step", "finished")]).set_caption(
     "every candidate on every seed: accuracy with rejection at the last evaluation")

@@ -90,7 +90,7 @@ tab.pivot_table(index=["varied", "count"], columns="concept_class", values="acc"
 dist = distances(PRESETS["minimal"])
 near = {v: [c for c in needs if dist[c] == 1] for v, (cap, needs) in CAPABILITY.items()}  # distance-1 classes
 crit, crit_rows = {}, []
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), sharey=True)
+fig, axes = plt.subplots(2, 1, figsize=(6.4, 6.6))
 for ax, (v, (cap, needs)) in zip(axes, CAPABILITY.items()):
     t = tab[tab.varied == v]
     xs = sorted(t["count"].unique())
@@ -110,8 +110,9 @@ for ax, (v, (cap, needs)) in zip(axes, CAPABILITY.items()):
     ax.set(xlabel=f"count of {v} in the training set", title=f"({'ab'[list(CAPABILITY).index(v)]}) {cap}: vary {v}",
            ylim=(-0.03, 1.03))
     ax.grid(alpha=0.3)
-axes[0].set_ylabel("final accuracy (with rejection)")
-axes[1].legend(ncol=2, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+for ax in axes:
+    ax.set_ylabel("final accuracy\n(with rejection)")
+axes[0].legend(ncol=2, fontsize=8.5, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
 plt.tight_layout()
 plt.show()
 
@@ -219,7 +220,8 @@ def panel(capability, count, step):
 
 
 slider(panel, {"capability": list(caps), "count": xs_all, "step": eval_steps},
-       start={"count": xs_all[len(xs_all) // 2], "step": eval_steps[-1]})
+       start={"count": xs_all[len(xs_all) // 2], "step": eval_steps[-1]},
+       labels={"capability": "varied concept", "count": "examples in training", "step": "training step"})
 
 # %% [markdown]
 # ## What this means

@@ -125,7 +125,7 @@ pd.DataFrame({"accuracy": pd.Series(accs), "distance": pd.Series({c: r["distance
 # {glue:text}`valid_011`.)
 
 # %%
-fig, axes = plt.subplots(1, 2, figsize=(11, 4), gridspec_kw={"width_ratios": [1, 1.2]})
+fig, axes = plt.subplots(2, 1, figsize=(6.6, 8), gridspec_kw={"height_ratios": [1, 1.3]})
 plots.plot_concept_graph(ADVERSARIAL, ax=axes[0], values=accs, title="adversarial training set, final accuracy")
 s = base.samples()
 plots.show_grid(s["grid"][:, :6], row_labels=[plots.describe(c) + f" ({c})" for c in s["classes"]], ax=axes[1],
@@ -162,7 +162,7 @@ def with_start(run):
     return pd.concat([start, t], ignore_index=True)
 
 
-fig, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
+fig, axes = plt.subplots(2, 1, figsize=(6.2, 6.6), sharex=True)
 for ax, (name, run) in zip(axes, fts.items()):
     plots.plot_curves(with_start(run), "acc", ax=ax, title=f"fine-tune {name}: accuracy with rejection")
     ax.set_xlabel("fine-tuning step")

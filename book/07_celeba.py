@@ -89,12 +89,12 @@ glue("n_train_images", len(data.images))
 male = sum(k for c, k in counts.items() if c[0] == "1")
 glue("male_share", male / len(data.images), ".0%")
 glue("rarest", min(counts, key=counts.get)); glue("rarest_n", min(counts.values()))
-fig, axes = plt.subplots(1, 2, figsize=(11, 3.8), gridspec_kw={"width_ratios": [1, 1.1]})
+fig, axes = plt.subplots(2, 1, figsize=(6.6, 7.4), gridspec_kw={"height_ratios": [1, 1]})
 plots.plot_concept_graph(TRAIN_CLASSES, ax=axes[0], values={c: float(k) for c, k in counts.items()}, fmt="{:.0f}",
                          title=f"{source}: training classes and image counts")
 cls = sorted(counts)
 axes[1].barh(cls, [counts[c] for c in cls], color=["#6baed6" if c in TRAIN_CLASSES else "#f768a1" for c in cls])
-axes[1].set_yticks(range(len(cls)), [f"{c} {describe(c)}" for c in cls], fontsize=7)
+axes[1].set_yticks(range(len(cls)), [f"{c} {describe(c)}" for c in cls], fontsize=8.5)
 axes[1].set(xlabel="training-split images", title="class counts (blue: trained on, pink: held out)")
 plt.tight_layout()
 plt.show()
@@ -151,7 +151,7 @@ for c, g in tab.groupby("concept_class"):
     ax.plot(g.step, g.acc_gender, color="#d62728" if c[0] == "0" else "#1f77b4", ls="--" if c in TRAIN_CLASSES else "-",
             lw=1.2 + 0.6 * int(g.distance.iloc[0]), label=f"{c} (d={int(g.distance.iloc[0])})")
 ax.set(xlabel="step", ylabel="gender accuracy", ylim=(-0.03, 1.03), title=f"{source}: gender of generated faces")
-ax.legend(ncol=2, fontsize=7, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+ax.legend(ncol=2, fontsize=8.5, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
 ax.grid(alpha=0.3)
 plt.show()
 half = tab[tab.step <= tab.step.max() / 2]

@@ -12,6 +12,7 @@ import itertools
 import matplotlib.pyplot as plt
 import numpy as np
 
+from . import readable  # noqa: F401  (with CGLIB_FIGURE_CHECK set, every figure's text is checked)
 from .concepts import all_classes, check_train_set, class_values, describe, distances
 
 DIST_COLORS = {0: "#6baed6", 1: "#f768a1", 2: "#ae017e", 3: "#49006a"}
@@ -22,8 +23,9 @@ DIST_LABELS = {0: "training class", 1: "distance 1", 2: "distance 2", 3: "distan
 
 
 def node_positions(n_variables: int) -> dict[str, np.ndarray]:
-    """2-D positions of the hypercube's nodes: an oblique cube, and for 4 variables two cubes side by side."""
-    axes = [np.array([1.0, 0.0]), np.array([0.0, 1.0]), np.array([0.45, 0.35]), np.array([1.9, 0.0])]
+    """2-D positions of the hypercube's nodes: an oblique cube, and for 4 variables two cubes side by side,
+    the second shifted down so that no edge passes through a node it does not join (tests/test_plots.py)."""
+    axes = [np.array([1.0, 0.0]), np.array([0.0, 1.0]), np.array([0.5, 0.4]), np.array([2.1, -0.5])]
     return {c: sum(v * a for v, a in zip(class_values(c), axes)) for c in all_classes(n_variables)}
 
 
@@ -43,12 +45,15 @@ def plot_concept_graph(train, n_variables: int | None = None, ax=None, values: d
             ax.plot(*np.array([pos[a], pos[b]]).T, color="0.75", lw=1, zorder=1)
     for c, p in pos.items():
         ax.scatter(*p, s=650, color=DIST_COLORS[dist[c]], edgecolor="k" if c in train else "none", zorder=2)
-        ax.text(*p, c, ha="center", va="center", fontsize=8, color="w" if dist[c] >= 2 else "k", zorder=3)
+        ax.text(*p, c, ha="center", va="center", fontsize=9, color="w" if dist[c] >= 2 else "k", zorder=3)
         if values is not None and c in values:
-            ax.text(p[0], p[1] - 0.16, fmt.format(values[c]), ha="center", va="top", fontsize=7, zorder=3)
+            ax.text(p[0], p[1] - 0.17, fmt.format(values[c]), ha="center", va="top", fontsize=8.5, zorder=3)
+    xy = np.array(list(pos.values()))
+    ax.set_xlim(xy[:, 0].min() - 0.3, xy[:, 0].max() + 0.3)  # room for the nodes at the edges (no clipping)
+    ax.set_ylim(xy[:, 1].min() - (0.45 if values is not None else 0.3), xy[:, 1].max() + 0.3)
     for d in sorted(set(dist.values())):
         ax.scatter([], [], color=DIST_COLORS[d], label=DIST_LABELS[d])
-    ax.legend(loc="upper left", fontsize=7, frameon=False, bbox_to_anchor=(1, 1))
+    ax.legend(loc="upper left", fontsize=8.5, frameon=False, bbox_to_anchor=(1, 1))
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title or f"concept graph, {n} variables")
@@ -74,9 +79,9 @@ def show_grid(images: np.ndarray, row_labels=None, col_labels=None, ax=None, sca
     ax.set_xticks([j * (s + pad) + s / 2 for j in range(c)] if col_labels is not None else [])
     ax.set_yticks([i * (s + pad) + s / 2 for i in range(r)] if row_labels is not None else [])
     if col_labels is not None:
-        ax.set_xticklabels(col_labels, fontsize=7)
+        ax.set_xticklabels(col_labels, fontsize=8)
     if row_labels is not None:
-        ax.set_yticklabels(row_labels, fontsize=7)
+        ax.set_yticklabels(row_labels, fontsize=8)
     for sp in ax.spines.values():
         sp.set_visible(False)
     ax.tick_params(length=0)
@@ -118,7 +123,7 @@ def plot_curves(table, measure: str = "acc", ax=None, x: str = "step", title: st
     ax.set_ylim(-0.03, 1.03)
     ax.set_xlabel(x)
     ax.set_ylabel(measure)
-    ax.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
+    ax.legend(fontsize=8.5, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     ax.grid(alpha=0.3)
     if title:
         ax.set_title(title)
@@ -132,7 +137,9 @@ def record_curves(frame, cls: str = "111", ax=None, title: str | None = None):
     ax = ax or plt.subplots(figsize=(8, 3.6))[1]
     sub = frame[frame.concept_class == cls]
     by = "candidate" if "candidate" in sub else "variant"
-    colours = {k: plt.cm.tab10(i % 10) for i, k in enumerate(sub[by].unique())}
+    keys = list(sub[by].unique())
+    cmap = plt.cm.tab10 if len(keys) <= 10 else plt.cm.tab20
+    colours = {k: cmap(i % cmap.N) for i, k in enumerate(keys)}
     seen = set()
     for variant, g in sub.groupby("variant", sort=False):
         key = g[by].iloc[0]
@@ -140,7 +147,7 @@ def record_curves(frame, cls: str = "111", ax=None, title: str | None = None):
         ax.plot(g.step, g.acc, color=colours[key], lw=1.2, label=None if key in seen else key)
         seen.add(key)
     ax.set(xlabel="step", ylabel=f"accuracy of {cls}", ylim=(-0.02, 1.02), title=title)
-    ax.legend(fontsize=8, frameon=False, bbox_to_anchor=(1, 1), loc="upper left",
+    ax.legend(fontsize=8.5, frameon=False, bbox_to_anchor=(1, 1), loc="upper left",
               title="one line per seed" if by == "candidate" else None, title_fontsize=8)
     ax.grid(alpha=0.3)
     return ax
@@ -166,18 +173,29 @@ def samples_over_time(run, classes=None, n_steps: int = 6, k: int = 1, ax=None, 
     return show_grid(np.array(rows), row_labels=classes, col_labels=labels, ax=ax, title=title)
 
 
-def mean_images(run, probes_table=None, step=None, ax=None, title=None):
-    """The mean generated image per class (appendix Figs. 13-15), labelled with the probes' accuracies
-    (``sh`` shape, ``co`` colour, ``si`` size)."""
+def mean_images(run, probes_table=None, step=None, title=None, ncols: int = 4):
+    """The mean generated image per class (appendix Figs. 13-15), one panel per class, contrast-stretched
+    per panel (a small object at a random place averages to a faint blur), titled with the probes'
+    accuracies (``shape``, ``color``, ``size``: the fraction of samples each probe reads right)."""
     s = run.samples(step)
-    means = s["means"]
-    labels = s["classes"]
-    if probes_table is not None:
-        short = {"acc_shape": "sh", "acc_color": "co", "acc_size": "si"}
-        labels = [f"{c}\n" + " ".join(f"{k}{probes_table.loc[c, v]:.2f}" for v, k in short.items())
-                  for c in s["classes"]]
-    return show_grid(means[None], col_labels=labels, ax=ax, scale=1.0,
-                     title=title or f"mean generated image per class, step {s['step']}")
+    classes = s["classes"]
+    nrows = -(-len(classes) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(1.75 * ncols, 2.4 * nrows), squeeze=False, layout="constrained")
+    for ax, c, m in zip(axes.flat, classes, s["means"]):
+        img = np.asarray(m).transpose(1, 2, 0)
+        lo, hi = img.min(), img.max()
+        ax.imshow((img - lo) / (hi - lo) if hi > lo else img, interpolation="nearest")
+        label = f"{c} {describe(c)}"
+        if probes_table is not None:
+            label += "\n" + " ".join(f"{v[4:]} {probes_table.loc[c, v]:.2f}" for v in ("acc_shape", "acc_color"))
+            label += f"\nsize {probes_table.loc[c, 'acc_size']:.2f}"
+        ax.set_title(label, fontsize=8, linespacing=1.15)
+        ax.axis("off")
+    for ax in axes.flat[len(classes):]:
+        ax.axis("off")
+    fig.suptitle(title or f"mean generated image per class, step {s['step']} (contrast stretched per panel)",
+                 fontsize=10)
+    return fig
 
 
 # ---------------------------------------------------------------- one run at one evaluation (slider panels, Figs. 8, 9)
@@ -194,12 +212,58 @@ def run_panel(run, step=None, k: int = 4, title: str | None = None):
     accs = [rows[c]["acc"] if c in rows else np.nan for c in classes]
     cols = [DIST_COLORS[int(rows[c]["distance"])] if c in rows else "0.7" for c in classes]
     b.barh(range(len(classes)), accs, color=cols)
-    b.set_yticks(range(len(classes)), classes, fontsize=7)
+    b.set_yticks(range(len(classes)), classes, fontsize=8)
     b.invert_yaxis()
     b.set_xlim(0, 1)
     b.set_xlabel("accuracy (with rejection)")
     for i, v in enumerate(accs):
-        b.text(min(v, 0.84) + 0.02 if v == v else 0.02, i, f"{v:.2f}", va="center", fontsize=7)
+        b.text(min(v, 0.84) + 0.02 if v == v else 0.02, i, f"{v:.2f}", va="center", fontsize=8)
     fig.suptitle(title or f"step {s['step']}", fontsize=10)
     fig.tight_layout()
     return fig
+
+
+# ---------------------------------------------------------------- the network (Fig. 12)
+
+#: where each block of ``unet.UNet`` sits in the U: (column, level); level 0 is full resolution
+_UNET_LAYOUT = {"inp": (0, 0), "down0": (1, 0), "down1": (2, 1), "mid0": (3, 2), "attn": (4, 2), "mid1": (5, 2),
+                "up1": (6, 1), "up0": (7, 0), "out": (8, 0)}
+
+
+def unet_diagram(model, image_size: int, ax=None, title: str | None = None):
+    """Fig. 12 for this library's ``unet.UNet``, drawn from the model itself: one box per block with the
+    shape of its output (traced with forward hooks on one input), skip connections dashed, and where the
+    concept-class condition enters (``ModelConfig.cond``) marked in pink."""
+    import torch
+    shapes, hooks = {}, []
+    for name in _UNET_LAYOUT:
+        mod = getattr(model, name)
+        hooks.append(mod.register_forward_hook(lambda m, i, o, name=name: shapes.__setitem__(name, tuple(o.shape[1:]))))
+    n_var = next(iter(model.parameters())).new_zeros(1)  # device and dtype of the model
+    with torch.no_grad():
+        model(torch.zeros(1, 3, image_size, image_size, device=n_var.device), n_var, torch.zeros(1, 3, device=n_var.device))
+    for h in hooks:
+        h.remove()
+    cond = model.cfg.cond
+    enters = {"film": {"down0", "down1", "mid0", "mid1", "up1", "up0"}, "up": {"mid1", "up1", "up0"},
+              "multiply": {"up1", "up0"}}[cond]
+    ax = ax or plt.subplots(figsize=(7.6, 3.4))[1]
+    for name, (x, lvl) in _UNET_LAYOUT.items():
+        c, h, w = shapes[name]
+        is_attn = name == "attn" and model.cfg.attention
+        face = "#fde0ef" if name in enters else ("#fff2cc" if is_attn else "#deebf7")
+        ax.add_patch(plt.Rectangle((x - 0.42, -lvl - 0.32), 0.84, 0.64, facecolor=face, edgecolor="0.3"))
+        label = name if name != "attn" or model.cfg.attention else "(no attn)"
+        ax.text(x, -lvl + 0.14, label, ha="center", va="center", fontsize=9)
+        ax.text(x, -lvl - 0.13, f"{c} ch\n{h}x{w}", ha="center", va="center", fontsize=8, linespacing=1.1)
+        if x:
+            px, pl = next(v for v in _UNET_LAYOUT.values() if v[0] == x - 1)
+            ax.annotate("", (x - 0.42, -lvl), (px + 0.42, -pl), arrowprops=dict(arrowstyle="->", color="0.3"))
+    for a, b in (("down0", "up0"), ("down1", "up1")):  # skip connections: concatenated before the up block
+        (xa, la), (xb, _) = _UNET_LAYOUT[a], _UNET_LAYOUT[b]
+        ax.annotate("", (xb, -la + 0.32), (xa, -la + 0.32),
+                    arrowprops=dict(arrowstyle="->", ls="--", color="0.5", connectionstyle="arc3,rad=-0.25"))
+    ax.set(xlim=(-0.6, 8.6), ylim=(-2.6, 0.9))
+    ax.axis("off")
+    ax.set_title(title or f"U-Net ({cond} condition: pink blocks receive it; each box: its output, channels and size)", fontsize=10)
+    return ax

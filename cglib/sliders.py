@@ -22,6 +22,7 @@ import uuid
 
 import matplotlib.pyplot as plt
 
+from . import readable  # noqa: F401  (with CGLIB_FIGURE_CHECK set, slider frames are checked too)
 from .book import live
 
 
@@ -32,9 +33,10 @@ def _png(fig, dpi: int) -> str:
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 
-def static_slider_html(render, axes: dict[str, list], start: dict | None = None, dpi: int = 72,
-                       title: str = "") -> str:
-    """The self-contained HTML of a slider over every combination of ``axes`` values (name -> values)."""
+def static_slider_html(render, axes: dict[str, list], start: dict | None = None, dpi: int = 100,
+                       title: str = "", labels: dict | None = None) -> str:
+    """The self-contained HTML of a slider over every combination of ``axes`` values (name -> values);
+    ``labels`` (name -> text) names the controls for a reader (default: the parameter names)."""
     names = list(axes)
     values = [list(axes[n]) for n in names]
     if not names or any(len(v) == 0 for v in values):
@@ -45,10 +47,11 @@ def static_slider_html(render, axes: dict[str, list], start: dict | None = None,
     start = start or {}
     start_idx = [v.index(start[n]) if n in start else 0 for n, v in zip(names, values)]
     sid = "cglib-slider-" + uuid.uuid4().hex[:8]
+    labels = {n: (labels or {}).get(n, n) for n in names}
     rows = "".join(
-        f'<div class="cglib-slider-row"><label style="display:inline-block;min-width:9em">{html.escape(n)}</label>'
-        f'<input type="range" min="0" max="{len(v) - 1}" step="1" value="{i}" data-axis="{k}" '
-        f'aria-label="{html.escape(n)}" style="width:22em;vertical-align:middle"> '
+        f'<div class="cglib-slider-row"><label style="display:inline-block;min-width:12em">{html.escape(labels[n])}'
+        f'</label><input type="range" min="0" max="{len(v) - 1}" step="1" value="{i}" data-axis="{k}" '
+        f'aria-label="{html.escape(labels[n])}" style="width:20em;vertical-align:middle"> '
         f'<output class="cglib-slider-value">{html.escape(str(v[i]))}</output></div>'
         for k, (n, v, i) in enumerate(zip(names, values, start_idx)))
     first = panels[",".join(map(str, start_idx))]
@@ -71,9 +74,11 @@ def static_slider_html(render, axes: dict[str, list], start: dict | None = None,
             f"<script>{script}</script>")
 
 
-def slider(render, axes: dict[str, list], start: dict | None = None, title: str = "", dpi: int = 72):
+def slider(render, axes: dict[str, list], start: dict | None = None, title: str = "", dpi: int = 100,
+           labels: dict | None = None):
     """Show ``render(**point)`` with one slider per axis: live widgets in Jupyter, an embedded
-    precomputed slider in the static book.  Returns the widget or the HTML object (display it)."""
+    precomputed slider in the static book.  ``labels`` (axis name -> text) names the controls for a
+    reader.  Returns the widget or the HTML object (display it)."""
     if live():
         import ipywidgets as w
         from IPython.display import display
@@ -84,10 +89,11 @@ def slider(render, axes: dict[str, list], start: dict | None = None, title: str 
             plt.close(fig)
 
         start = start or {}
-        controls = {n: w.SelectionSlider(options=list(v), value=start.get(n, list(v)[0]), description=n,
+        controls = {n: w.SelectionSlider(options=list(v), value=start.get(n, list(v)[0]),
+                                         description=(labels or {}).get(n, n),
                                          continuous_update=False, style={"description_width": "initial"},
                                          layout=w.Layout(width="32em"))
                     for n, v in axes.items()}
         return w.interactive(show, **controls)
     from IPython.display import HTML
-    return HTML(static_slider_html(render, axes, start, dpi, title))
+    return HTML(static_slider_html(render, axes, start, dpi, title, labels))

@@ -9,6 +9,9 @@ if os.environ.get("PYTEST_XDIST_WORKER"):
     torch.set_num_threads(1)  # two workers on two cores
 
 ROOT = Path(__file__).resolve().parents[1]
+# every figure a chapter renders in the tests (their papermill kernels inherit this) keeps its text readable
+# in the book's column, as in the smoke build (cglib.readable.check_readable)
+os.environ.setdefault("CGLIB_FIGURE_CHECK", "1")
 
 
 @pytest.fixture(scope="session")

@@ -128,3 +128,30 @@ def test_sliders_change_the_picture(chapter, server, browser):
     SHOTS.mkdir(parents=True, exist_ok=True)
     box.screenshot(path=str(SHOTS / f"{chapter}_slider_moved.png"))
     page.close()
+
+
+WIDTHS = """() => {
+  const col = document.querySelector('article.bd-article') || document.querySelector('main');
+  const cs = getComputedStyle(col), r = col.getBoundingClientRect();
+  const right = r.right - parseFloat(cs.paddingRight);
+  const wide = [];
+  for (const el of col.querySelectorAll('table, img, .cglib-slider, pre')) {
+    const b = el.getBoundingClientRect();
+    const what = el.tagName === 'TABLE' && el.querySelector('caption') ? el.querySelector('caption').innerText
+               : (el.alt || el.innerText || '').slice(0, 60);
+    if (b.width > 0 && b.right > right + 1 && el.tagName !== 'PRE') wide.push(`${el.tagName} ${Math.round(b.width)} px: ${what}`);
+  }
+  return {column: r.width - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight), wide: wide};
+}"""
+
+
+@pytest.mark.parametrize("path", toc_pages())
+def test_no_table_or_figure_is_wider_than_the_content_column(path, server, browser):
+    """At 1280 px every table and figure fits the content column (a cut-off table hides its right-hand
+    columns); the column is at least as wide as the one the figures' text check assumes."""
+    from cglib.readable import COLUMN_PX
+    page, _, _ = visit(browser, f"{server}/{path}")
+    res = page.evaluate(WIDTHS)
+    page.close()
+    assert res["column"] >= COLUMN_PX - 1, f"{path}: the content column is {res['column']:.0f} px, not {COLUMN_PX}"
+    assert not res["wide"], f"{path}: wider than the {res['column']:.0f} px column: {res['wide']}"

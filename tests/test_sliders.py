@@ -36,3 +36,8 @@ def test_slider_is_static_html_in_a_static_build(monkeypatch):
     monkeypatch.delenv("CGLIB_STATIC")
     w = slider(_render, {"a": [1, 2], "b": ["x"]})
     assert [c.description for c in w.children[:2]] == ["a", "b"]
+
+
+def test_controls_carry_the_readers_labels():
+    html = static_slider_html(_render, {"p_star": [0.5, 0.9]}, labels={"p_star": "threshold P*"})
+    assert ">threshold P*</label>" in html and 'aria-label="threshold P*"' in html and ">p_star<" not in html
