@@ -92,7 +92,8 @@ class DiffusionConfig:
     beta_start: float = 1e-4  # linear beta schedule start (DDPM)
     beta_end: float = 0.02  # linear beta schedule end
     target: str = "eps"  # what the network predicts: "eps" (paper, eq. 1) or "v"
-    sampler: str = "ddim"  # evaluation sampler: "ddim" (deterministic, few steps) or "ddpm" (ancestral, T steps)
+    sampler: str = "ddim"  # evaluation sampler: "ddim" (deterministic, few steps), "ddpm" (ancestral, T steps) or
+    #                        "ddpm_beta" (the paper's code: ancestral, T steps, variance beta_t, nothing clipped)
     sample_steps: int = 25  # DDIM steps (ignored by "ddpm")
     eta: float = 0.0  # DDIM noise: 0 deterministic (Song et al.), 1 as much fresh noise per step as DDPM
     guidance: float = 0.0  # classifier-free guidance weight w (paper: none); needs p_uncond > 0
@@ -104,7 +105,8 @@ class DiffusionConfig:
         _check("DiffusionConfig", "beta_end", self.beta_end, 0 < self.beta_start < self.beta_end < 1,
                "need 0 < beta_start < beta_end < 1")
         _check("DiffusionConfig", "target", self.target, self.target in ("eps", "v"), "use 'eps' or 'v'")
-        _check("DiffusionConfig", "sampler", self.sampler, self.sampler in ("ddim", "ddpm"), "use 'ddim' or 'ddpm'")
+        _check("DiffusionConfig", "sampler", self.sampler, self.sampler in ("ddim", "ddpm", "ddpm_beta"),
+               "use 'ddim', 'ddpm' or 'ddpm_beta'")
         _check("DiffusionConfig", "sample_steps", self.sample_steps, self.sample_steps <= self.T, f"at most T={self.T}")
         _check("DiffusionConfig", "guidance", self.guidance, self.guidance >= 0, "it must be >= 0")
         _check("DiffusionConfig", "eta", self.eta, 0 <= self.eta <= 1, "it must be in [0, 1]")

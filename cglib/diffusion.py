@@ -39,6 +39,9 @@ class Diffusion:
         self.post_c0 = f(betas * alpha_bar_prev.sqrt() / (1 - alpha_bar))
         self.post_ct = f((1 - betas).sqrt() * (1 - alpha_bar_prev) / (1 - alpha_bar))
         self.post_var = f(betas * (1 - alpha_bar_prev) / (1 - alpha_bar))
+        # the mean from the predicted noise (DDPM eq. 11) and the variance beta_t of the official sampler
+        self.inv_sqrt_alpha, self.eps_coef = f((1 - betas).rsqrt()), f(betas / (1 - alpha_bar).sqrt())
+        self.sqrt_beta = f(betas.sqrt())
 
     @staticmethod
     def _b(a, t):  # gather a schedule value per batch element, shaped to broadcast over (B, C, H, W)
@@ -65,8 +68,9 @@ class Diffusion:
 
     # ------------------------------------------------------------ reverse process
 
-    def predict(self, model, x_t, t, cond, guidance: float = 0.0):
-        """(x0_hat clipped to [-1, 1], eps_hat) at integer time t (B,), with classifier-free guidance w."""
+    def predict(self, model, x_t, t, cond, guidance: float = 0.0, clip: bool = True):
+        """(x0_hat, eps_hat) at integer time t (B,), with classifier-free guidance w; with ``clip`` x0_hat is
+        clipped to [-1, 1] and eps_hat made consistent with it, else both are the network's own."""
         if guidance > 0:
             null = torch.full_like(cond, float("nan"))  # every concept variable dropped (unet.py)
             both = model(torch.cat([x_t, x_t]), torch.cat([t, t]).float() / self.T, torch.cat([cond, null]))
@@ -79,6 +83,8 @@ class Diffusion:
             x0 = (x_t - s1m * out) / sab
         else:
             x0 = sab * x_t - s1m * out
+        if not clip:
+            return x0, (out if self.cfg.target == "eps" else sab * out + s1m * x_t)
         x0 = x0.clamp(-1, 1)
         eps = (x_t - sab * x0) / s1m
         return x0, eps
@@ -90,6 +96,16 @@ class Diffusion:
         # 2. add noise with the posterior variance, except at the last step t = 0
         nonzero = (t > 0).float()[:, None, None, None]
         return mean + nonzero * self._b(self.post_var, t).sqrt() * noise
+
+    def step_ddpm_beta(self, eps_hat, t, x_t, noise):
+        """One ancestral step x_t -> x_{t-1} as the paper's code samples (``sampler="ddpm_beta"``): from the
+        network's own noise prediction, nothing clipped, and the variance beta_t (DDPM section 3.2's upper
+        choice; diffusers' ``variance_type="fixed_large"``)."""
+        # 1. mean from the predicted noise (DDPM eq. 11): (x_t - beta_t / sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_t)
+        mean = self._b(self.inv_sqrt_alpha, t) * (x_t - self._b(self.eps_coef, t) * eps_hat)
+        # 2. add noise with variance beta_t, except at the last step t = 0
+        nonzero = (t > 0).float()[:, None, None, None]
+        return mean + nonzero * self._b(self.sqrt_beta, t) * noise
 
     def step_ddim(self, x0_hat, eps_hat, t_prev, t=None, eta: float = 0.0, noise=None):
         """One DDIM step from time t to t_prev (B,); t_prev = -1 means x0.  ``eta`` = 0 is deterministic;
@@ -114,12 +130,16 @@ class Diffusion:
         eta = self.cfg.eta if eta is None else eta
         b = cond.shape[0]
         x = torch.randn((b, 3, image_size, image_size), device=self.device, generator=generator)
-        if sampler == "ddpm":
+        if sampler in ("ddpm", "ddpm_beta"):
             for i in reversed(range(self.T)):
                 t = torch.full((b,), i, device=self.device, dtype=torch.long)
-                x0, _ = self.predict(model, x, t, cond, guidance)
-                x = self.step_ddpm(x0, t, x, torch.randn(x.shape, device=self.device, generator=generator))
-            return x
+                noise = torch.randn(x.shape, device=self.device, generator=generator)
+                if sampler == "ddpm":
+                    x0, _ = self.predict(model, x, t, cond, guidance)
+                    x = self.step_ddpm(x0, t, x, noise)
+                else:  # the paper's code: nothing clipped inside the loop, the final image clipped
+                    x = self.step_ddpm_beta(self.predict(model, x, t, cond, guidance, clip=False)[1], t, x, noise)
+            return x.clamp(-1, 1) if sampler == "ddpm_beta" else x
         times = ddim_times(self.T, steps)
         for i, tt in enumerate(times):
             t = torch.full((b,), tt, device=self.device, dtype=torch.long)

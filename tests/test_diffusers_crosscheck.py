@@ -68,3 +68,40 @@ def test_one_ddim_step_matches_diffusers(target, eta):
     ours = d.step_ddim(x0_hat, eps_hat, torch.full((2,), t - T // 5), torch.full((2,), t), eta=eta, noise=noise)
     theirs = s.step(out, t, x_t, eta=eta, use_clipped_model_output=True, variance_noise=noise).prev_sample
     assert torch.allclose(ours, theirs, atol=1e-4)
+
+
+def _official(target):
+    """The paper's code's sampler in diffusers' terms: variance beta_t ("fixed_large"), nothing clipped."""
+    return diffusers.DDPMScheduler(num_train_timesteps=T, beta_start=1e-4, beta_end=0.02, beta_schedule="linear",
+                                   clip_sample=False, variance_type="fixed_large",
+                                   prediction_type={"eps": "epsilon", "v": "v_prediction"}[target])
+
+
+@pytest.mark.parametrize("target", ["eps", "v"])
+def test_one_official_ddpm_step_matches_diffusers_fixed_large(target):
+    d, s = _ours(target), _official(target)
+    s.set_timesteps(T)
+    g = torch.Generator().manual_seed(3)
+    x_t, out = torch.randn(2, 3, 8, 8, generator=g) * 2, torch.randn(2, 3, 8, 8, generator=g) * 3  # far outside [-1, 1]
+    for t in (45, 20, 1, 0):
+        _, eps_hat = d.predict(Fixed(out), x_t, torch.full((2,), t), torch.zeros(2, 3), clip=False)
+        noise = torch.randn(x_t.shape, generator=torch.Generator().manual_seed(7))
+        ours = d.step_ddpm_beta(eps_hat, torch.full((2,), t), x_t, noise)
+        theirs = s.step(out, t, x_t, generator=torch.Generator().manual_seed(7)).prev_sample
+        assert torch.allclose(ours, theirs, atol=1e-4, rtol=1e-4), (target, t)
+
+
+def test_the_official_sampler_full_loop_matches_diffusers():
+    """All T steps with a fixed model: the same trajectory as diffusers (the last image then clipped)."""
+    d, s = _ours("eps"), _official("eps")
+    s.set_timesteps(T)
+    out = torch.randn(2, 3, 8, 8, generator=torch.Generator().manual_seed(4)) * 0.3
+    ours = Diffusion(DiffusionConfig(T=T, target="eps", sampler="ddpm_beta")).sample(
+        Fixed(out), torch.zeros(2, 3), 8, generator=torch.Generator().manual_seed(9))
+    g = torch.Generator().manual_seed(9)
+    x = torch.randn(2, 3, 8, 8, generator=g)
+    for t in s.timesteps:
+        x = s.step(out, t, x, generator=g).prev_sample  # one draw per step with noise: the same draws as ours
+    assert torch.allclose(ours, x.clamp(-1, 1), atol=1e-4)
+    assert not torch.allclose(ours, Diffusion(DiffusionConfig(T=T, target="eps", sampler="ddpm")).sample(
+        Fixed(out), torch.zeros(2, 3), 8, generator=torch.Generator().manual_seed(9)), atol=1e-3)  # clipping matters
