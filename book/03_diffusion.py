@@ -112,13 +112,13 @@ plt.show()
 #
 # | | the paper's code (2023) | the `paper` scale here |
 # |---|---|---|
-# | network | `ContextUnet`, `n_feat=256` (about 26M parameters): residual 3x3 conv blocks with BatchNorm and GELU, max-pooling to 7x7, then an average pool of the whole 7x7 map to **one vector** (no location), a 7x7 transposed conv back; attention off | this library's U-Net at width 64: GroupNorm residual blocks, self-attention at 7x7, no global pooling |
+# | network | `ContextUnet`, `n_feat=256` (about 26M parameters): residual 3x3 conv blocks with BatchNorm and GELU, max-pooling to 7x7, then an average pool of the whole 7x7 map to **one vector** (no location), a 7x7 transposed conv back; attention off | this library's U-Net at width 64: GroupNorm residual blocks, self-attention at 7x7, no global pooling (the code's network is available as `ModelConfig.arch = "context_unet"`; this scale does not use it yet) |
 # | time | $t/T$ through a 2-layer MLP, entering **only** the two up stages | sinusoidal embedding added in every block |
 # | condition | one small MLP per concept variable, summed, *multiplying* the up path, never trained (a plain Python list) | the same: `cond="multiply"`, `cond_frozen=True` |
 # | condition inputs | shape one-hot (3 entries), colour the object's raw RGB, size a raw radius in scene units; evaluation blue = (0.1, 0.1, 0.9), sizes 2.6 and 1.4 | shape 0/1, colour one coordinate (blue minus red), size one coordinate from the drawn radius |
 # | diffusion | T = 500, linear betas $10^{-4}$ to 0.02, $\epsilon$ target | the same |
 # | data range | RGBA in [0, 1] | RGB in [-1, 1] |
-# | sampler | ancestral DDPM over all 500 steps, variance $eta_t$, no clipping inside the loop (the final image clipped to [0, 1]) | DDIM-50, the predicted clean image clamped at every step |
+# | sampler | ancestral DDPM over all 500 steps, variance $eta_t$, no clipping inside the loop (the final image clipped to [0, 1]) | DDIM-50, the predicted clean image clamped at every step (the code's sampler is available as `sampler = "ddpm_beta"`) |
 # | optimiser | Adam (default betas, no weight decay), lr $10^{-4}$ decayed linearly to 0 over 100 epochs, batch 64, no EMA | the same (the text says $eta_2 = 0.99$ and weight decay $10^{-5}$) |
 # | judge | forced-choice linear probes trained on renders of every class, 64 samples per class, curves shown as a 10-epoch moving average | the evaluator that can reject (below), 50 samples per class every epoch and 200 at the end, no smoothing |
 # | data | Blender renders (a sphere and a cone) shipped outside the repository; sizes, positions and background in pixels unknown here | numpy renders of circles and triangles, small objects 0.59 times the large (as 1.6 / 2.7 in the code's scenes) |

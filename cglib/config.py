@@ -58,6 +58,8 @@ def _pos_int(cls, name, value):
 class ModelConfig:
     """The conditional U-Net (appendix A.3, Fig. 12)."""
 
+    arch: str = "unet"  # the network: "unet" (this library's, unet.py) or "context_unet" (the paper's code's
+    #                     ContextUnet, context_unet.py; width is its n_feat, 256 in that code)
     width: int = 32  # channels of the first stage; later stages use 2x (paper searched 64-512)
     cond: str = "film"  # where the condition enters: "film" (every block), "up" (mid and up blocks) or
     #                     "multiply" (the official code: cemb * h + temb before each up stage); see unet.py
@@ -74,7 +76,12 @@ class ModelConfig:
         _check_types(self)
         _pos_int("ModelConfig", "width", self.width)
         _check("ModelConfig", "width", self.width, self.width % 8 == 0, "it must be a multiple of 8 (GroupNorm)")
+        _check("ModelConfig", "arch", self.arch, self.arch in ("unet", "context_unet"), "use 'unet' or 'context_unet'")
         _check("ModelConfig", "cond", self.cond, self.cond in COND_MODES, f"use one of {', '.join(COND_MODES)}")
+        if self.arch == "context_unet":
+            _check("ModelConfig", "cond", self.cond, self.cond == "multiply" and self.cond_embed == "per_variable_mlp",
+                   "arch='context_unet' has the paper's code's condition path: use cond='multiply' with "
+                   "cond_embed='per_variable_mlp'")
         _check("ModelConfig", "cond_embed", self.cond_embed, self.cond_embed in COND_EMBEDS,
                f"use one of {', '.join(COND_EMBEDS)}")
         _check("ModelConfig", "cond_values", self.cond_values, self.cond_values in ("nominal", "drawn"),

@@ -45,7 +45,7 @@ ADDED_FIELDS = {("model", "p_drop_variable"): 0.0, ("diffusion", "eta"): 0.0, ("
                 ("model", "cond_frozen"): False, ("model", "cond_values"): "nominal",
                 ("train", "size_large"): (0.26, 0.32), ("train", "size_small"): (0.13, 0.17),
                 ("train", "n_eval_final"): 0, ("train", "overprompt"): (), ("train", "beta2"): 0.99,
-                ("train", "classifier_steps"): 400}
+                ("train", "classifier_steps"): 400, ("model", "arch"): "unet"}
 
 
 def run_dir(rid: str, root: str | Path | None = None) -> Path:

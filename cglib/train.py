@@ -84,7 +84,12 @@ def generate(model, diffusion: Diffusion, classes: list[str], n: int, image_size
 
 
 def build(cfg: ExperimentConfig, device) -> tuple[UNet, Diffusion]:
-    model = UNet(cfg.model, cfg.train.n_variables).to(device)
+    """The network (``ModelConfig.arch``) and the diffusion process of ``cfg``, on ``device``."""
+    if cfg.model.arch == "context_unet":
+        from .context_unet import ContextUnet
+        model = ContextUnet(cfg.model, cfg.train.n_variables, cfg.train.image_size).to(device)
+    else:
+        model = UNet(cfg.model, cfg.train.n_variables).to(device)
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)  # ~1.4x faster convolutions on CPU
     return model, Diffusion(cfg.diffusion, device)
