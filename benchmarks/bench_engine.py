@@ -1,14 +1,17 @@
 """Speed figures of the engine on this machine (a script that prints, not a timed test).
 
-Prints: render rate, training images/s, DDIM and DDPM sampling images/s, the cost of one evaluation
-pass, peak memory, and, from the finished `cpu` run in the run store (if there is one), the wall time
-until each distance group first reached accuracy 0.8.  Usage: python benchmarks/bench_engine.py [--scale cpu]
+Prints: the machine (CPU model and the flags that choose kernels), render rate, training images/s,
+DDIM and DDPM sampling images/s, the cost of one evaluation pass, how a run of the preset splits its time
+between training, sampling and judging (from these unit costs and the preset's evaluation schedule), this
+library's U-Net against the paper's code's network (``arch="context_unet"``) at equal width, interleaved,
+in fp32 and under bf16 autocast, with achieved GFLOP/s (torch's FLOP counter), peak memory, and, from
+the finished run in the run store (if there is one), the wall time until each distance group first
+reached accuracy 0.8.  Usage: python benchmarks/bench_engine.py [--scale cpu] [--skip-networks]
 """
 from __future__ import annotations
 
 import argparse
 import datetime
-import platform
 import resource
 import time
 
@@ -32,13 +35,79 @@ def timed(fn, repeat=3):
     return (time.perf_counter() - t) / repeat
 
 
+def split(cfg, model, diffusion, classes, probes, train_step_s):
+    """How a run of ``cfg`` spends its time: training steps, sampling and judging at every evaluation
+    (plain classes, overprompted strengths, the larger final evaluation), from measured unit costs."""
+    t, s, n = cfg.train, cfg.train.image_size, 40
+    per_sample = timed(lambda: generate(model, diffusion, classes, n // len(classes) or 1, s, 0), repeat=1) / (
+        len(classes) * (n // len(classes) or 1))
+    imgs = generate(model, diffusion, classes, 5, s, 0)
+    per_judge = timed(lambda: score(imgs, classes, 5, probes, t.train_classes, t.render_config()), repeat=1) / (
+        5 * len(classes))
+    n_evals = t.steps // t.eval_every + 1
+    plain = (n_evals - 1) * len(classes) * t.n_eval + len(classes) * (t.n_eval_final or t.n_eval)
+    over = n_evals * len(t.overprompt) * t.n_eval
+    parts = {"training": t.steps * train_step_s, "sampling, plain": plain * per_sample,
+             "sampling, overprompted": over * per_sample, "judging": (plain + over) * per_judge}
+    total = sum(parts.values())
+    print(f"a {t.steps}-step run, from unit costs ({n_evals} evaluations; {plain} plain and {over} overprompted "
+          f"samples): " + "; ".join(f"{k} {v / 60:.1f} min ({v / total:.0%})" for k, v in parts.items()))
+
+
+def compare_networks(cfg, dev, repeat: int = 2):
+    """This library's U-Net and the paper's code's ContextUnet at the preset's width, one training step each,
+    interleaved ``repeat`` times, in fp32 and under bf16 autocast: images/s, GFLOP per image, GFLOP/s."""
+    import dataclasses
+
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from cglib.train import build
+    official = dataclasses.replace(cfg.model, arch="context_unet", cond="multiply", cond_embed="per_variable_mlp",
+                                   attention=False)
+    nets = {"unet": cfg, "context_unet": dataclasses.replace(cfg, model=official)}
+    b, s = cfg.train.batch, cfg.train.image_size
+    x = torch.randn(b, 3, s, s, device=dev)
+    c = torch.randint(0, 2, (b, cfg.train.n_variables), device=dev).float()
+    built = {k: build(v, dev) for k, v in nets.items()}
+    opts = {k: torch.optim.Adam(m.parameters(), 1e-3) for k, (m, _) in built.items()}
+
+    def step(k, bf16):
+        m, d = built[k]
+        with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
+            loss = d.loss(m, x, c)
+        opts[k].zero_grad()
+        loss.backward()
+        opts[k].step()
+    flops = {}
+    for k in nets:
+        with FlopCounterMode(display=False) as fc:
+            step(k, False)
+        flops[k] = fc.get_total_flops() / b / 1e9
+    rates = {(k, p): [] for k in nets for p in ("fp32", "bf16")}
+    for _ in range(repeat):
+        for k in nets:
+            for p in ("fp32", "bf16"):
+                dt = timed(lambda: [step(k, p == "bf16") for _ in range(5)], repeat=1)
+                rates[(k, p)].append(5 * b / dt)
+    for k in nets:
+        params = sum(q.numel() for q in built[k][0].parameters()) / 1e6
+        fp32, bf16 = (" / ".join(f"{r:,.0f}" for r in rates[(k, p)]) for p in ("fp32", "bf16"))
+        print(f"network {k} at width {cfg.model.width}: {params:.2f}M parameters, {flops[k]:.2f} GFLOP per training "
+              f"image; fp32 {fp32} images/s ({flops[k] * max(rates[(k, 'fp32')]):.0f} GFLOP/s), "
+              f"bf16 autocast {bf16} images/s")
+    ratio = max(rates[("unet", "fp32")]) / max(rates[("context_unet", "fp32")])
+    print(f"unet / context_unet, fp32 training: {ratio:.2f}x")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", default="cpu")
+    ap.add_argument("--skip-networks", action="store_true", help="leave out the U-Net vs ContextUnet comparison")
     a = ap.parse_args()
     cfg = preset(a.scale)
     dev = pick_device()
-    print(f"date {datetime.date.today()}, machine: {platform.processor() or platform.machine()}, "
+    from cglib.records import machine
+    print(f"date {datetime.date.today()}, machine: {machine()}, "
           f"{torch.get_num_threads()} torch threads, device {dev}, scale {a.scale}")
     dt = timed(lambda: render(["000", "111"] * 2500, 0))
     print(f"render: {5000 / dt:,.0f} images/s (5000 in {dt * 1000:.0f} ms)")
@@ -56,6 +125,7 @@ def main():
         loss.backward()
         opt.step()
     dt = timed(lambda: [step() for _ in range(5)])
+    train_step_s = dt / 5
     print(f"training: {5 * b / dt:,.0f} images/s (batch {b}, width {cfg.model.width}, {s}x{s})")
     model.eval()
     classes = all_classes(cfg.train.n_variables)
@@ -72,6 +142,9 @@ def main():
     dt = timed(evaluate, repeat=1)
     print(f"one evaluation pass ({ne} samples x {len(classes)} classes, DDIM-{cfg.diffusion.sample_steps}, "
           f"measured + probed): {dt:.1f} s")
+    split(cfg, model, diffusion, classes, probes, train_step_s)
+    if not a.skip_networks:
+        compare_networks(cfg, dev)
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     run = Run.open(cfg)
     if run.finished:
