@@ -65,3 +65,10 @@ CELEBA = {
                 overrides=dict(eval_every=120, n_eval=24, overprompt=(), cond_values="nominal")),
     "paper": dict(image_size=64, standin_n=3000, steps=20000, overrides=dict(eval_every=500, cond_values="nominal")),
 }
+
+#: The paper's code's network in place of this library's U-Net, everything else of a preset kept (chapter 4,
+#: "The paper's own network"): ContextUnet at the preset's width, its multiplying per-variable condition
+#: networks frozen at their random initialisation as in the paper-era code, attention off (its default).
+PAPER_NETWORK = dict(arch="context_unet", cond="multiply", cond_embed="per_variable_mlp", cond_frozen=True,
+                     attention=False)
+

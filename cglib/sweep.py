@@ -173,7 +173,8 @@ def _sweep_ray(todo, run_root, device, address, threads, gpus_per_run, stop_afte
     if not ray.is_initialized():
         address = address or os.environ.get("RAY_ADDRESS") or None
         os.environ.setdefault("RAY_raylet_start_wait_time_s", "300")  # a busy 2-core machine starts Ray slowly
-        ray.init(address=address, include_dashboard=False, log_to_driver=False,
+        # no address: start a local Ray ("local"; None would join whatever cluster `ray start` last left here)
+        ray.init(address=address or "local", include_dashboard=False, log_to_driver=False,
                  **({} if address else {"num_cpus": os.cpu_count() or 1}))
     gpu = pick_device(device).type == "cuda"
     task = ray.remote(num_cpus=threads, num_gpus=gpus_per_run if gpu else 0, max_retries=RAY_RETRIES)(_train_job)

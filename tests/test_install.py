@@ -1,5 +1,6 @@
 """cglib installs like a library: a fresh virtual environment, ``pip install .`` (the lock as constraints, so
 that it takes the versions the book is tested with and stays offline-fast), then a smoke training run."""
+import os
 import subprocess
 import sys
 import tomllib
@@ -34,13 +35,14 @@ def test_pip_install_in_a_fresh_venv_trains(tmp_path):
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     py = venv / "bin" / "python"
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}  # scripts loaded by other tests set it
     res = subprocess.run([str(py), "-m", "pip", "install", "-q", str(ROOT), "-c", str(ROOT / "requirements.txt")],
-                         capture_output=True, text=True, timeout=900)
+                         capture_output=True, text=True, timeout=900, env=env)
     assert res.returncode == 0, res.stderr[-3000:]
     code = ("import cglib.train, tempfile, cglib; from cglib.config import preset; from cglib.train import train; "
             "r = train(preset('smoke'), tempfile.mkdtemp(), device='cpu', progress=False); "
             "print(cglib.__file__, r.finished, len(r.metrics()))")
-    res = subprocess.run([str(py), "-c", code], capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    res = subprocess.run([str(py), "-c", code], capture_output=True, text=True, timeout=600, cwd=tmp_path, env=env)
     assert res.returncode == 0, res.stderr[-3000:]
     where, finished, rows = res.stdout.split()[-3:]
     assert str(venv) in where, "the import must come from the installed package, not this checkout"

@@ -24,7 +24,8 @@ def _strip(rows):
 def local_ray():
     import os
     os.environ.setdefault("RAY_raylet_start_wait_time_s", "300")  # a busy 2-core machine starts Ray slowly
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    # "local": a fresh local Ray, never a cluster that `ray start` left behind (test_ray_cluster.py runs one)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
 
