@@ -33,6 +33,8 @@ train_classes = "auto"  # auto: the minimal set for n_variables; or a preset nam
 n_variables = 3  # 3 (shape, color, size) or 4 (adds background)
 guidance = 0.0  # classifier-free guidance weight at evaluation (paper: 0); above 0 also trains with p_uncond 0.1
 fig16 = True  # also train the 4-variable run of Fig. 16
+paper_network = True  # also train the paper's code's network (ContextUnet) on the same seeds and recipe
+n_ddpm = 40  # samples per class re-drawn at the end with the paper's code's sampler (T steps each: costly)
 workers = "auto"  # runs trained at once on this machine ("auto": one per core, so two seeds at a time on 2 cores)
 executor = "local"  # "local" (this machine) or "ray" (a Ray cluster at $RAY_ADDRESS, or a local Ray)
 device = "auto"  # "auto" picks CUDA when present
@@ -50,7 +52,7 @@ from cglib import plots
 from cglib.book import glue, resolve_scale
 from cglib.concepts import check_train_set, distances
 from cglib.config import preset
-from cglib.emergence import (REACHED, additive_measured, emergence_order, first_reach, hidden_capability,
+from cglib.emergence import (REACHED, additive_measured, emergence_order, first_reach, fmt_acc, hidden_capability,
                              measure_crossings, per_seed_final, probe_space)
 from cglib.sweep import sweep
 
@@ -292,6 +294,58 @@ else:
 # {glue:text}`fig16_classes`. This is one seed, so it says what this run drew, not how often the
 # 4-cube composes; the paper's claim (section 4: accuracy rises for distance 1, then 2, then 3) holds
 # here only as far as whole distance groups reach the bar in that order above.
+#
+# ## The paper's own network (beyond the paper's figures)
+#
+# Every run above uses this library's U-Net. The paper's code trained another network, `ContextUnet`
+# (chapter 3 lists how it differs): one pooled vector with no location at its bottom, time and the
+# condition entering only at the two up-sampling stages, the condition *multiplying* the features
+# through per-variable networks left at their random initialisation. Does that network compose `111`
+# on these renders, at this chapter's recipe and budget, where the U-Net does? The same seeds and
+# recipe with only the network swapped (`cglib.scales.PAPER_NETWORK`, at this scale's width), read by
+# the rejecting evaluator and by the forced-choice probes (the paper's kind of judge, which must name
+# a value even for an empty canvas), and at the end re-drawn with the paper's code's sampler
+# (`ddpm_beta`: ancestral over all T steps, nothing clipped) on {glue:text}`n_ddpm` samples per class.
+
+# %%
+import torch
+
+from cglib.scales import PAPER_NETWORK
+from cglib.train import build, rejudge
+from cglib.unet import n_parameters
+
+glue("n_ddpm", n_ddpm)
+if paper_network:
+    pruns = sweep([preset(scale, seed=c.train.seed, train_classes=classes_, **extra, **PAPER_NETWORK) for c in cfgs],
+                  run_root or None, device=device, workers=workers, executor=executor)
+    ptab = pd.concat([r.table().assign(seed=r.cfg.train.seed) for r in pruns], ignore_index=True)
+    pfin, pprobe = per_seed_final(ptab), per_seed_final(ptab, "acc_probe")
+    pddpm = pd.DataFrame({r.cfg.train.seed: rejudge(r, "ddpm_beta", n_ddpm, device=device).set_index("concept_class")["acc"]
+                          for r in pruns})
+    glue("pn_far", "; ".join(f"seed {s}: U-Net {fmt_acc(finals.loc[far, s])}, paper's network {fmt_acc(pfin.loc[far, s])}"
+                             f" (probes {pprobe.loc[far, s]:.2f}; paper's sampler {pddpm.loc[far, s]:.2f})"
+                             for s in pfin.columns))
+    glue("pn_order", "; ".join(f"seed {s}: {v}" for s, v in emergence_order(ptab, REACHED, n_eval)["verdict"].items()))
+    glue("pn_params", f"{n_parameters(build(pruns[0].cfg, torch.device('cpu'))[0]) / 1e6:.2f}M")
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    plots.plot_curves(ptab, "acc", ax=ax, title=f"the paper's network: mean over {n_seeds} seeds, band = min-max")
+    plt.show()
+    plots.show_grid(np.stack([r.samples()["grid"][r.samples()["classes"].index(far)] for r in pruns]),
+                    row_labels=[f"seed {r.cfg.train.seed}" for r in pruns],
+                    title=f"the paper's network: final samples of {far}, one row per seed")
+    plt.show()
+    display(pd.concat({"evaluator": pfin, "probes": pprobe, "paper's sampler": pddpm}, axis=1)
+            .style.format("{:.2f}").set_caption("the paper's network: final accuracy per class and seed, three readings"))
+else:
+    for k in ("pn_far", "pn_order", "pn_params"):
+        glue(k, "not run (paper_network=False)")
+
+# %% [markdown]
+# The paper's network has {glue:text}`pn_params` parameters at this scale. `111` at the end, per seed,
+# beside this chapter's U-Net: {glue:text}`pn_far`. Its order of emergence, judged as above:
+# {glue:text}`pn_order`. Where the probes read a class far higher than the evaluator, they are
+# naming values for samples the evaluator rejects (empty canvases, specks): the gap is what a
+# forced-choice judge alone would have reported.
 #
 # ## How this chapter's recipe was chosen (*record*)
 #

@@ -243,3 +243,18 @@ def load_model(run: Run, device: str = "auto", which: str = "ema"):
     ck = torch.load(run.checkpoint_path, map_location=dev, weights_only=False)
     model.load_state_dict(ck[which])
     return model.eval(), diffusion
+
+
+def rejudge(run: Run, sampler: str, n: int, seed: int = 123, device: str = "auto"):
+    """A finished run's final weights judged again on ``n`` fresh samples per class drawn with another
+    ``sampler`` (e.g. ``"ddpm_beta"``, the paper's code's): one row per class with the rejecting evaluator's
+    ``acc`` and the forced-choice probes' ``acc_probe``.  Nothing in the run store changes."""
+    import pandas as pd
+
+    model, diffusion = load_model(run, device)
+    t = run.cfg.train
+    classes = all_classes(t.n_variables)
+    images = generate(model, diffusion, classes, n, t.image_size, seed, sampler=sampler)
+    judge = task_for(run.cfg).judge(run.cfg, run.path.parent)  # the probes cached beside the run
+    return pd.DataFrame(judge(images, classes, n))
+

@@ -152,11 +152,12 @@ def test_chapter3_smoke(tmp_path, probe_root, monkeypatch):
 def test_chapter4_smoke_nondefault_classes(tmp_path, probe_root, monkeypatch):
     monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
     nb = run_chapter("04_emergence", tmp_path, probe_root, scale="smoke", train_classes=["000", "100", "001", "111"],
-                     n_seeds=2, fig16=False)
+                     n_seeds=2, fig16=False, paper_network=False)
     assert "training classes=['000', '100', '001', '111'], seeds=[0, 1]" in outputs_text(nb)
     g = glued(nb)
     assert g["far"] == "110"  # the class furthest from this set (distance 2; ties broken towards the largest)
     assert g["fig16_reach"] == g["fig16_classes"] == "not run (fig16=False)"
+    assert g["pn_far"] == g["pn_order"] == "not run (paper_network=False)"
 
 
 @pytest.mark.slow
@@ -178,6 +179,9 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
                for v in g["order_ok"].split("; seed ")[0:1])  # each seed gets a verdict, ties "not resolved"
     assert g["fig6_cross"].count("additive") == 2 and re.match(r"on (no|\d of 2) seed", g["fig6_verdict"])
     assert "distance 1: " in g["fig16_classes"] and "distance 3: " in g["fig16_classes"]
+    # the paper's network on the same two seeds, three readings of its far class beside the U-Net's
+    assert g["pn_far"].count("paper's network") == 2 and g["pn_far"].count("paper's sampler") == 2
+    assert g["pn_order"].count("seed") == 2 and g["pn_params"].endswith("M")
     # the recorded seed search is read, every candidate gets a verdict, and the run-id check is not asked at smoke
     assert g["verdicts"].count("passes") + g["verdicts"].count("fails") + g["verdicts"].count("incomplete") >= 2
     assert g["chosen"].split(" (worst seed")[0] in g["verdicts"] and g["same_runs"].startswith("not asked")
