@@ -174,6 +174,8 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
             d = min(t.ema, (1 + step) / (10 + step))
             for pe, pm in zip(ema.parameters(), model.parameters()):
                 pe.lerp_(pm, 1 - d)
+            for be, bm in zip(ema.buffers(), model.buffers()):  # BatchNorm's running statistics (ContextUnet)
+                be.copy_(bm)
         loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
         if bar:
             bar.update(1)

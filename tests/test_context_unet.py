@@ -70,3 +70,8 @@ def test_a_smoke_run_trains_the_papers_network(run_root):
     cfg = preset("smoke", seed=3, cond_frozen=True, **OFFICIAL)
     run = train(cfg, run_root, device="cpu", progress=False)
     assert run.finished and run.metrics() and cfg.model.arch == "context_unet"
+    # the EMA weights that sample carry the trained BatchNorm statistics, not their initial ones
+    ck = torch.load(run.checkpoint_path, weights_only=False)
+    stats = [k for k in ck["model"] if k.endswith("running_var")]
+    assert stats and all(torch.equal(ck["ema"][k], ck["model"][k]) for k in stats)
+    assert not all(torch.equal(ck["model"][k], torch.ones_like(ck["model"][k])) for k in stats)
