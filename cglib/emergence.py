@@ -66,11 +66,11 @@ def emergence_order(table: pd.DataFrame, threshold: float = REACHED, n_samples: 
             row[f"{a} before {b}"] = label
             if label == "later":
                 wrong.append(f"distance {b} before distance {a}")
-            elif label != "earlier" and o["first"] == o["first"]:  # reached, but not apart
-                at = f"step {int(o['at'])}" if o["at"] == o["at"] else "never"
+            elif label != "earlier" and not pd.isna(o["first"]):  # reached, but not apart
+                at = "never" if pd.isna(o["at"]) else f"step {int(o['at'])}"
                 unresolved.append(f"distance {a} and {b} " + ("first reach it at the same evaluation (" + at + ")"
                                   if label == "same evaluation" else f"differ within sampling noise at {at}"))
-        never = [f"distance {d}" for d in ds if row.get(f"distance {d}", np.nan) != row.get(f"distance {d}", np.nan)]
+        never = [f"distance {d}" for d in ds if pd.isna(row.get(f"distance {d}", np.nan))]
         if wrong:
             row["verdict"] = "out of order: " + "; ".join(wrong)
         elif never:

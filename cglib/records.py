@@ -84,13 +84,11 @@ def machine() -> dict:
 
     import torch
     model, flags = platform.processor() or platform.machine(), set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name") and model in ("", platform.machine(), platform.processor()):
-                model = line.split(":", 1)[1].strip()
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
+    try:  # Linux: the CPU's own name and flags (the first core's)
+        info = dict(line.split(":", 1) for line in Path("/proc/cpuinfo").read_text().split("\n\n")[0].splitlines()
+                    if ":" in line)
+        info = {k.strip(): v.strip() for k, v in info.items()}
+        model, flags = info.get("model name", model), set(info.get("flags", "").split())
     except OSError:
         pass
     info = {"cpu": model, "cores": os.cpu_count(), "torch": torch.__version__,
