@@ -77,7 +77,7 @@ def test_per_variable_dropout_and_adamw_train(run_root):
     ({"overprompt": (0.5,)}, ["TrainConfig.overprompt", "> 1"]),
     ({"n_eval_final": -1}, ["TrainConfig.n_eval_final", ">= 0"]),
     ({"T": -3}, ["DiffusionConfig.T", "-3", "positive integer"]),
-    ({"sampler": "euler"}, ["DiffusionConfig.sampler", "euler", "'ddim' or 'ddpm'"]),
+    ({"sampler": "euler"}, ["DiffusionConfig.sampler", "euler", "'ddim', 'ddpm' or 'ddpm_beta'"]),
     ({"batch": 0}, ["TrainConfig.batch", "0", "positive integer"]),
     ({"train_classes": ("000", "1x0")}, ["1x0", "out of range"]),
     ({"train_classes": ()}, ["empty"]),
