@@ -24,7 +24,7 @@ def _strip(rows):
 def local_ray():
     import os
     os.environ.setdefault("RAY_raylet_start_wait_time_s", "300")  # a busy 2-core machine starts Ray slowly
-    # "local": a fresh local Ray, never a cluster that `ray start` left behind (test_ray_cluster.py runs one)
+    # "local": a fresh local Ray, never a cluster that `ray start` left behind (test_sweep_ray_cli.py runs one)
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False)
     yield
     ray.shutdown()
@@ -108,7 +108,7 @@ def test_bad_config_fails_before_any_task(local_ray, tmp_path):
 def test_chapters_run_their_sweeps_on_ray(chapter, params, local_ray, tmp_path, probe_root, monkeypatch):
     """Under papermill with -p executor ray; each chapter's kernel joins this test's local Ray through
     RAY_ADDRESS, as it would join a cluster.  (Chapter 5 runs on a cluster started with the README's own CLI
-    commands: test_ray_cluster.py.)"""
+    commands: test_sweep_ray_cli.py.)"""
     from test_chapters import glued, prose_refs, run_chapter
     root = _root(tmp_path, probe_root, "runs")
     monkeypatch.setenv("CGLIB_RUNS", str(root))

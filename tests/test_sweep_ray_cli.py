@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("ray")
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]  # never beside the other Ray tests
+# never beside the other Ray tests, and after them (this file sorts after test_sweep_ray.py): its `ray stop`
+# ends every Ray process on the machine, and a local Ray started just after it once lost its raylet
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("ray")]
 
 ROOT = Path(__file__).resolve().parents[1]
 SMOKE = ["-p", "scale", "smoke", "-p", "counts", "[0, 16]", "-p", "base_count", "48", "-p", "steps", "4"]
