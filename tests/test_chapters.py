@@ -93,7 +93,6 @@ def fraction(text: str) -> float:
 
 def prose_refs(chapter) -> set[str]:
     """The glue names the chapter's prose refers to; each must be glued by the computation."""
-    import re
     return set(re.findall(r"\{glue:text\}`(\w+)`", (ROOT / "book" / f"{chapter}.py").read_text()))
 
 
