@@ -25,11 +25,14 @@
 # run store trains every run below once (chapters 2 and 3 reuse chapter 4's runs): measured end to end
 # at 1 h 52 min on a 2-core AVX-512 machine with no GPU (a fresh clone, late November 2026).
 #
-# `-p scale paper` reruns a chapter with the `paper` preset, for a GPU. Its recorded outcome for chapter
-# 4 (an H200, 2026-11-28; the appendix [How the recipes were chosen](research_log.ipynb) shows the
-# record): `111` ended at 0.03 / 0.02 / 0.00 on seeds 0-2, empty canvases. That preset keeps this
-# library's U-Net and sampler with the official code's optimiser and conditioning; chapter 3 lists how
-# it differs from the network, sampler and judge the paper's code ran.
+# `-p scale paper` reruns a chapter with the `paper` preset, for a GPU: what the paper-era code ran
+# (its `ContextUnet` at `n_feat=256`, its condition inputs, its 500-step ancestral sampler, images in
+# [0, 1], its optimiser and its 2,500 training images for 100 epochs; chapter 3 lists what still
+# differs). `python benchmarks/gpu_chapter4.py` runs chapter 4's three seeds of it at once on one GPU.
+# That preset has no recorded outcome yet: no GPU has been lent since it was written. The record of
+# 2026-11-28 (an H200; shown in the appendix [How the recipes were chosen](research_log.ipynb)) is of
+# the preset before it, this library's U-Net with the code's optimiser and conditioning: `111` ended
+# at 0.03 / 0.02 / 0.00 on seeds 0-2, empty canvases.
 
 # %% tags=["parameters", "remove-input"]
 scale = "auto"  # the scale this build used; "auto" reads $CGLIB_SCALE, else "cpu"

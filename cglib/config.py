@@ -27,6 +27,8 @@ from .scales import EXPERIMENT, SCALES
 
 COND_MODES = ("film", "up", "multiply")
 COND_EMBEDS = ("per_variable", "mlp", "per_variable_mlp")
+SAMPLERS = ("ddim", "ddpm", "ddpm_beta")
+DATA_RANGES = {"[-1, 1]": (-1.0, 1.0), "[0, 1]": (0.0, 1.0)}
 
 
 def _check(cls: str, name: str, value, ok: bool, allowed: str):
@@ -66,8 +68,9 @@ class ModelConfig:
     cond_embed: str = "per_variable"  # "per_variable" (a vector per value, summed), "mlp" (one-hot -> one MLP)
     #                                   or "per_variable_mlp" (the official EmbedFC: an MLP per variable, summed)
     cond_frozen: bool = False  # keep the condition networks at their random init (as the published code ran)
-    cond_values: str = "nominal"  # training condition: "nominal" (the class's values) or "drawn" (each image's
+    cond_values: str = "nominal"  # training condition: "nominal" (the class's values), "drawn" (each image's
     #                               own colour and size as continuous value coordinates; render.value_coordinates)
+    #                               or "official" (the paper's code's inputs: one-hot shape, RGB, size; official.py)
     attention: bool = True  # global self-attention at the lowest resolution
     p_uncond: float = 0.0  # probability of training with the null condition (classifier-free guidance)
     p_drop_variable: float = 0.0  # probability of dropping each concept variable alone (its null value) in training
@@ -84,8 +87,14 @@ class ModelConfig:
                    "cond_embed='per_variable_mlp'")
         _check("ModelConfig", "cond_embed", self.cond_embed, self.cond_embed in COND_EMBEDS,
                f"use one of {', '.join(COND_EMBEDS)}")
-        _check("ModelConfig", "cond_values", self.cond_values, self.cond_values in ("nominal", "drawn"),
-               "use 'nominal' or 'drawn'")
+        _check("ModelConfig", "cond_values", self.cond_values, self.cond_values in ("nominal", "drawn", "official"),
+               "use 'nominal', 'drawn' or 'official'")
+        if self.cond_values == "official":
+            _check("ModelConfig", "cond_embed", self.cond_embed, self.cond_embed == "per_variable_mlp",
+                   "cond_values='official' feeds each variable's input to its own network: use 'per_variable_mlp'")
+            _check("ModelConfig", "p_uncond", (self.p_uncond, self.p_drop_variable),
+                   self.p_uncond == 0 and self.p_drop_variable == 0,
+                   "the paper's code's inputs have no null value: keep p_uncond and p_drop_variable at 0")
         _check("ModelConfig", "p_uncond", self.p_uncond, 0 <= self.p_uncond < 1, "it must be in [0, 1)")
         _check("ModelConfig", "p_drop_variable", self.p_drop_variable, 0 <= self.p_drop_variable < 1,
                "it must be in [0, 1)")
@@ -104,6 +113,7 @@ class DiffusionConfig:
     sample_steps: int = 25  # DDIM steps (ignored by "ddpm")
     eta: float = 0.0  # DDIM noise: 0 deterministic (Song et al.), 1 as much fresh noise per step as DDPM
     guidance: float = 0.0  # classifier-free guidance weight w (paper: none); needs p_uncond > 0
+    data_range: str = "[-1, 1]"  # pixel range the process diffuses: "[-1, 1]" or "[0, 1]" (the paper's code)
 
     def __post_init__(self):
         _check_types(self)
@@ -112,11 +122,13 @@ class DiffusionConfig:
         _check("DiffusionConfig", "beta_end", self.beta_end, 0 < self.beta_start < self.beta_end < 1,
                "need 0 < beta_start < beta_end < 1")
         _check("DiffusionConfig", "target", self.target, self.target in ("eps", "v"), "use 'eps' or 'v'")
-        _check("DiffusionConfig", "sampler", self.sampler, self.sampler in ("ddim", "ddpm", "ddpm_beta"),
+        _check("DiffusionConfig", "sampler", self.sampler, self.sampler in SAMPLERS,
                "use 'ddim', 'ddpm' or 'ddpm_beta'")
         _check("DiffusionConfig", "sample_steps", self.sample_steps, self.sample_steps <= self.T, f"at most T={self.T}")
         _check("DiffusionConfig", "guidance", self.guidance, self.guidance >= 0, "it must be >= 0")
         _check("DiffusionConfig", "eta", self.eta, 0 <= self.eta <= 1, "it must be in [0, 1]")
+        _check("DiffusionConfig", "data_range", self.data_range, self.data_range in DATA_RANGES,
+               "use '[-1, 1]' or '[0, 1]'")
 
 
 @dataclass(frozen=True)
@@ -148,6 +160,8 @@ class TrainConfig:
     size_small: tuple = RenderConfig.small  # radius range of "small" objects: the size concept signal
     n_eval_final: int = 0  # samples per class at the last evaluation (0: n_eval); a verdict needs >= 200
     overprompt: tuple = ()  # prompt strengths > 1 at which the furthest class is also judged (hidden capabilities)
+    second_sampler: str = ""  # also judge fresh samples of another sampler (e.g. "ddpm_beta") at some evaluations
+    second_sampler_every: int = 0  # steps between those (a multiple of eval_every); 0: the final evaluation only
 
     def __post_init__(self):
         _check_types(self)
@@ -188,6 +202,12 @@ class TrainConfig:
                    "dataset='celeba' needs the folder of the CelebA files")
             _check("TrainConfig", "counts", self.counts, bool(self.counts) and n == 3,
                    "dataset='celeba' needs explicit per-class counts of 3-digit classes (see cglib.celeba)")
+        _check("TrainConfig", "second_sampler", self.second_sampler, self.second_sampler in ("", *SAMPLERS),
+               "use '' (none), 'ddim', 'ddpm' or 'ddpm_beta'")
+        k = self.second_sampler_every
+        _check("TrainConfig", "second_sampler_every", k, isinstance(k, numbers.Integral) and not isinstance(k, bool)
+               and k >= 0 and k % self.eval_every == 0,
+               f"it must be 0 (the final evaluation only) or a multiple of eval_every={self.eval_every}")
         _check("TrainConfig", "probe_kind", self.probe_kind, self.probe_kind in ("cnn", "linear"), "use 'cnn' or 'linear'")
 
     @property
@@ -220,6 +240,10 @@ class ExperimentConfig:
         if self.diffusion.guidance > 0 and self.model.p_uncond == 0:
             raise ValueError(f"DiffusionConfig.guidance={self.diffusion.guidance!r} needs a model trained with a "
                              "null condition; set ModelConfig.p_uncond > 0 (e.g. 0.1) or guidance=0")
+        if self.model.cond_values == "official" and (self.train.n_variables != 3 or self.train.dataset != "shapes"):
+            raise ValueError("ModelConfig.cond_values='official' is the paper's code's input for the 3-variable shapes "
+                             f"task (one-hot shape, RGB, size); this run has {self.train.n_variables} variables of "
+                             f"dataset {self.train.dataset!r}: use 'drawn' or 'nominal'")
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -26,7 +26,7 @@ import torch
 from torch import nn
 
 from .config import ModelConfig
-from .unet import Attention, ConditionEmbedding
+from .unet import Attention, ConditionEmbedding, official_dims
 
 
 class ResidualConvBlock(nn.Module):
@@ -69,8 +69,8 @@ class ContextUnet(nn.Module):
         self.down2 = nn.Sequential(ResidualConvBlock(nf, 2 * nf), nn.MaxPool2d(2), att(2 * nf))
         self.to_vec = nn.Sequential(nn.AvgPool2d(image_size // 4), nn.GELU())  # (B, 2nf, 1, 1): no location left
         self.time1, self.time2 = EmbedFC(1, 2 * nf), EmbedFC(1, nf)
-        self.cond1 = ConditionEmbedding(n_variables, 2 * nf, "per_variable_mlp")
-        self.cond2 = ConditionEmbedding(n_variables, nf, "per_variable_mlp")
+        self.cond1 = ConditionEmbedding(n_variables, 2 * nf, "per_variable_mlp", official_dims(cfg))
+        self.cond2 = ConditionEmbedding(n_variables, nf, "per_variable_mlp", official_dims(cfg))
         s = image_size // 4
         self.up0 = nn.Sequential(nn.ConvTranspose2d(2 * nf, 2 * nf, s, s), nn.GroupNorm(8, 2 * nf), nn.ReLU())
         self.up1 = nn.Sequential(nn.ConvTranspose2d(4 * nf, nf, 2, 2), ResidualConvBlock(nf, nf),
@@ -86,6 +86,21 @@ class ContextUnet(nn.Module):
     def condition_parameters(self):
         """The parameters of the per-variable condition networks."""
         return [p for m in (self.cond1, self.cond2) for p in m.parameters()]
+
+    @torch.no_grad()
+    def block_shapes(self, image_size: int = 28) -> dict[str, tuple]:
+        """Each top-level block's output shape (channels, height, width) on one input (book/03_diffusion)."""
+        shapes, hooks = {}, []
+        for name, mod in self.named_children():
+            hooks.append(mod.register_forward_hook(lambda m, i, o, name=name: shapes.__setitem__(name, tuple(o.shape[1:]))))
+        n_in = sum(self.cond1.in_dims) if self.cond1.in_dims else self.cond1.n
+        was = self.training
+        self.eval()
+        self(torch.zeros(1, 3, image_size, image_size), torch.zeros(1), torch.zeros(1, n_in))
+        self.train(was)
+        for h in hooks:
+            h.remove()
+        return shapes
 
     def forward(self, x_t, t, cond):
         """x_t: (B, C, S, S); t: (B,) diffusion time in [0, 1]; cond: (B, n) value coordinates (NaN = dropped)."""

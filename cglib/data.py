@@ -59,6 +59,7 @@ class ConceptDataset:
     values: np.ndarray  # (N, n_variables) int value indices
     classes: tuple[str, ...]  # the classes with a positive count, in the order given
     coords: np.ndarray | None = None  # (N, n_variables) float value coordinates of what was drawn (render.py)
+    params: dict | None = None  # what was drawn: shape, cx, cy, r, rgb, background (render.sample_params)
 
     def __len__(self):
         return len(self.images)
@@ -75,4 +76,4 @@ def make_dataset(counts: dict, seed: int = 0, render_cfg: RenderConfig = RenderC
     params = sample_params(values, rng, render_cfg)  # the same draws as render(labels, rng, render_cfg)
     images = draw(**params, size=render_cfg.image_size)
     return ConceptDataset(images, values, tuple(c for c, k in counts.items() if k > 0),
-                          value_coordinates(params, render_cfg))
+                          value_coordinates(params, render_cfg), params)

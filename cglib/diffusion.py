@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .config import DiffusionConfig
+from .config import DATA_RANGES, DiffusionConfig
 
 
 def linear_betas(T: int, beta_start: float = 1e-4, beta_end: float = 0.02) -> torch.Tensor:
@@ -28,6 +28,7 @@ class Diffusion:
 
     def __init__(self, cfg: DiffusionConfig = DiffusionConfig(), device="cpu"):
         self.cfg, self.T, self.device = cfg, cfg.T, device
+        self.lo, self.hi = DATA_RANGES[cfg.data_range]  # the pixel range diffused (the paper's code: [0, 1])
         betas = linear_betas(cfg.T, cfg.beta_start, cfg.beta_end)
         alpha_bar = torch.cumprod(1 - betas, 0)
         alpha_bar_prev = torch.cat([torch.ones(1, dtype=torch.float64), alpha_bar[:-1]])
@@ -42,6 +43,14 @@ class Diffusion:
         # the mean from the predicted noise (DDPM eq. 11) and the variance beta_t of the official sampler
         self.inv_sqrt_alpha, self.eps_coef = f((1 - betas).rsqrt()), f(betas / (1 - alpha_bar).sqrt())
         self.sqrt_beta = f(betas.sqrt())
+
+    def from_unit(self, images):
+        """Images in [0, 1] to the range this process diffuses (``DiffusionConfig.data_range``)."""
+        return images * (self.hi - self.lo) + self.lo
+
+    def to_unit(self, x):
+        """Samples of this process back to images in [0, 1] (clipped)."""
+        return ((x - self.lo) / (self.hi - self.lo)).clamp(0, 1)
 
     @staticmethod
     def _b(a, t):  # gather a schedule value per batch element, shaped to broadcast over (B, C, H, W)
@@ -70,7 +79,7 @@ class Diffusion:
 
     def predict(self, model, x_t, t, cond, guidance: float = 0.0, clip: bool = True):
         """(x0_hat, eps_hat) at integer time t (B,), with classifier-free guidance w; with ``clip`` x0_hat is
-        clipped to [-1, 1] and eps_hat made consistent with it, else both are the network's own."""
+        clipped to the data range and eps_hat made consistent with it, else both are the network's own."""
         if guidance > 0:
             null = torch.full_like(cond, float("nan"))  # every concept variable dropped (unet.py)
             both = model(torch.cat([x_t, x_t]), torch.cat([t, t]).float() / self.T, torch.cat([cond, null]))
@@ -85,7 +94,7 @@ class Diffusion:
             x0 = sab * x_t - s1m * out
         if not clip:
             return x0, (out if self.cfg.target == "eps" else sab * out + s1m * x_t)
-        x0 = x0.clamp(-1, 1)
+        x0 = x0.clamp(self.lo, self.hi)
         eps = (x_t - sab * x0) / s1m
         return x0, eps
 
@@ -122,8 +131,8 @@ class Diffusion:
     @torch.no_grad()
     def sample(self, model, cond, image_size: int, sampler: str | None = None, steps: int | None = None,
                guidance: float | None = None, generator=None, eta: float | None = None):
-        """Generate images for conditions ``cond`` (B, n) (value coordinates, unet.py).  Returns x0 (B, 3, S, S)
-        in [-1, 1]."""
+        """Generate images for conditions ``cond`` (B, n) (value coordinates, unet.py, or the paper's code's
+        inputs).  Returns x0 (B, 3, S, S) in the data range (``to_unit`` maps it to [0, 1])."""
         sampler = sampler or self.cfg.sampler
         steps = steps or self.cfg.sample_steps
         guidance = self.cfg.guidance if guidance is None else guidance
@@ -139,7 +148,7 @@ class Diffusion:
                     x = self.step_ddpm(x0, t, x, noise)
                 else:  # the paper's code: nothing clipped inside the loop, the final image clipped
                     x = self.step_ddpm_beta(self.predict(model, x, t, cond, guidance, clip=False)[1], t, x, noise)
-            return x.clamp(-1, 1) if sampler == "ddpm_beta" else x
+            return x.clamp(self.lo, self.hi) if sampler == "ddpm_beta" else x
         times = ddim_times(self.T, steps)
         for i, tt in enumerate(times):
             t = torch.full((b,), tt, device=self.device, dtype=torch.long)

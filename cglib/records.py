@@ -70,7 +70,9 @@ CATALOG = {
                 "order cannot choose a recipe for another"),
     "paper_gpu_chapter4_2026-11-28": dict(
         kind="seed_search", script="benchmarks/gpu_chapter4.py",
-        command="python benchmarks/gpu_chapter4.py --out benchmarks/results/paper_gpu_chapter4_<date>.json",
+        command="git checkout 86082d7 && python benchmarks/gpu_chapter4.py --out "
+                "benchmarks/results/paper_gpu_chapter4_<date>.json (the paper preset has changed since: at this "
+                "commit the same command runs the paper's own network)",
         machine="one NVIDIA H200, three runs at a time", made="86082d7",
         decided="the paper preset of that day (this library's U-Net with the official optimiser and "
                 "conditioning; not the official network) did not compose 111 on any seed"),

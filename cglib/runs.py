@@ -45,7 +45,9 @@ ADDED_FIELDS = {("model", "p_drop_variable"): 0.0, ("diffusion", "eta"): 0.0, ("
                 ("model", "cond_frozen"): False, ("model", "cond_values"): "nominal",
                 ("train", "size_large"): (0.26, 0.32), ("train", "size_small"): (0.13, 0.17),
                 ("train", "n_eval_final"): 0, ("train", "overprompt"): (), ("train", "beta2"): 0.99,
-                ("train", "classifier_steps"): 400, ("model", "arch"): "unet"}
+                ("train", "classifier_steps"): 400, ("model", "arch"): "unet",
+                ("diffusion", "data_range"): "[-1, 1]", ("train", "second_sampler"): "",
+                ("train", "second_sampler_every"): 0}
 
 
 def run_dir(rid: str, root: str | Path | None = None) -> Path:
@@ -134,11 +136,12 @@ class Run:
     def write_metrics(self, rows: list[dict]):
         write_atomic(self.path / "metrics.jsonl", "".join(json.dumps(r) + "\n" for r in rows).encode())
 
-    def save_samples(self, step: int, grid: np.ndarray, means: np.ndarray, classes: list[str]):
-        """Store a grid (n_classes, k, 3, S, S) and per-class mean images (n_classes, 3, S, S) as uint8."""
+    def save_samples(self, step: int, grid: np.ndarray, means: np.ndarray, classes: list[str], **more: np.ndarray):
+        """Store a grid (n_classes, k, 3, S, S) and per-class mean images (n_classes, 3, S, S) as uint8, and any
+        ``more`` images by name (e.g. ``grid_ddpm_beta``, a second sampler's grid)."""
         buf = io.BytesIO()
-        np.savez_compressed(buf, grid=(np.clip(grid, 0, 1) * 255).astype(np.uint8),
-                            means=(np.clip(means, 0, 1) * 255).astype(np.uint8), classes=np.array(classes))
+        u8 = {k: (np.clip(v, 0, 1) * 255).astype(np.uint8) for k, v in {"grid": grid, "means": means, **more}.items()}
+        np.savez_compressed(buf, **u8, classes=np.array(classes))
         write_atomic(self.path / "samples" / f"step_{step:07d}.npz", buf.getvalue())
 
     def sample_steps(self) -> list[int]:
@@ -151,7 +154,7 @@ class Run:
             raise FileNotFoundError(f"run {self.path} has no sample grids yet")
         step = steps[-1] if step is None else step
         with np.load(self.path / "samples" / f"step_{step:07d}.npz") as z:
-            return {"grid": z["grid"] / 255.0, "means": z["means"] / 255.0, "classes": [str(c) for c in z["classes"]],
+            return {**{k: z[k] / 255.0 for k in z.files if k != "classes"}, "classes": [str(c) for c in z["classes"]],
                     "step": step}
 
     def mark_done(self, summary: dict):

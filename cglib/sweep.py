@@ -42,14 +42,19 @@ RAY_RETRIES = 3
 GPUS_PER_RUN = 0.125
 
 
-def _train_job(cfg_dict: dict, root: str | None, device: str, threads: int = 0, stop_after: int | None = None) -> str:
-    """Train one point (in a pool worker or a Ray task); returns the run directory."""
+def _train_job(cfg_dict: dict, root: str | None, device: str, threads: int = 0, stop_after: int | None = None,
+               active=None) -> str:
+    """Train one point (in a pool worker or a Ray task); returns the run directory.  With ``active`` (a shared
+    count of the pool's runs still training) the run takes the cores' share of the runs left, so the last
+    run of a sweep trains on every core instead of one."""
     import torch
     if threads:
         torch.set_num_threads(threads)
     from .train import train
     cfg = ExperimentConfig.from_dict(cfg_dict)
-    return str(train(cfg, root, device=device, progress=False, stop_after=stop_after).path)
+    cores = os.cpu_count() or 1
+    share = (lambda: max(1, cores // max(1, active.value))) if active is not None else None
+    return str(train(cfg, root, device=device, progress=False, stop_after=stop_after, threads=share).path)
 
 
 def default_workers(device: str = "auto") -> int:
@@ -136,12 +141,16 @@ def sweep(cfgs, run_root=None, device: str = "auto", workers: int | str = 1, pro
         n = min(workers, len(todo))
         per = max(1, (os.cpu_count() or 1) // n)
         import multiprocessing as mp
-        with ProcessPoolExecutor(n, mp_context=mp.get_context("spawn")) as pool:
+        ctx = mp.get_context("spawn")
+        with ctx.Manager() as manager, ProcessPoolExecutor(n, mp_context=ctx) as pool:
             root = str(run_root) if run_root else None
+            active, left = manager.Value("i", n), len(todo)  # runs training; as runs finish, the rest get their cores
             for wave in waves(todo):  # fine-tunes after their parents
-                futs = [pool.submit(_train_job, c.to_dict(), root, device, per, stop_after) for c in wave]
+                futs = [pool.submit(_train_job, c.to_dict(), root, device, per, stop_after, active) for c in wave]
                 for f in as_completed(futs):
                     f.result()  # re-raise a worker's error here
+                    left -= 1
+                    active.value = max(1, min(n, left))
                     bar.update(1)
     bar.close()
     return runs

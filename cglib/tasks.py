@@ -24,6 +24,7 @@ from .concepts import distances
 from .config import ExperimentConfig
 from .data import make_dataset
 from .measure import measure, measured_scores
+from .official import judge_config, training_inputs
 from .probes import ProbeConfig, load_probes, probe_scores
 from .render import RenderConfig
 from .runs import run_root
@@ -38,10 +39,17 @@ def probes_for(cfg: ExperimentConfig, root=None):
     return load_probes(pc, Path(run_root(root)) / "probes")
 
 
+def official_probes_for(cfg: ExperimentConfig, root=None):
+    """The cached linear probes of the paper's code's judge (``official.JUDGE``) for this config's images."""
+    t = cfg.train
+    return load_probes(judge_config(t.n_variables, t.image_size), Path(run_root(root)) / "probes")
+
+
 def score(images: np.ndarray, classes: list[str], n: int, probes, train_classes,
-          render_cfg: RenderConfig = RenderConfig()) -> list[dict]:
+          render_cfg: RenderConfig = RenderConfig(), official=None) -> list[dict]:
     """One metrics row per class for images grouped ``n`` per class in ``classes`` order: the analytic
-    evaluator's accuracy with rejection (``acc``, eq. 2) and per variable, and the probes' verdict."""
+    evaluator's accuracy with rejection (``acc``, eq. 2) and per variable, the probes' verdict, and with
+    ``official`` probes the paper's code's forced-choice reading (``acc_official``, per variable too)."""
     nv = len(classes[0])
     m = measure(images, nv, render_cfg)
     dist = distances(train_classes, nv)
@@ -50,6 +58,10 @@ def score(images: np.ndarray, classes: list[str], n: int, probes, train_classes,
         sl = slice(i * n, (i + 1) * n)
         rows.append({"concept_class": c, "distance": dist[c], "in_train": c in train_classes,
                      **measured_scores(m.part(sl), c), **probe_scores(probes, images[sl], c)})
+        if official is not None:
+            o = probe_scores(official, images[sl], c)
+            rows[-1].update({"acc_official": o["acc_probe"],
+                             **{f"official_{v.name}": o[f"acc_{v.name}"] for v in official.vars}})
     return rows
 
 
@@ -59,16 +71,20 @@ class ShapesTask:
     name = "shapes"
 
     def training_data(self, cfg: ExperimentConfig) -> tuple[np.ndarray, np.ndarray]:
-        """Images (N, 3, S, S) in [0, 1] and conditions (N, n): value indices, or with
-        ``cond_values="drawn"`` each image's drawn value coordinates (``render.value_coordinates``)."""
+        """Images (N, 3, S, S) in [0, 1] and conditions: value indices (N, n), with ``cond_values="drawn"``
+        each image's drawn value coordinates (``render.value_coordinates``), with ``"official"`` the paper's
+        code's inputs (N, 7) (``official.training_inputs``)."""
         t = cfg.train
         data = make_dataset(t.class_counts(), t.seed, t.render_config())
+        if cfg.model.cond_values == "official":
+            return data.images, training_inputs(data.params, t.size_large, t.image_size)
         return data.images, (data.coords if cfg.model.cond_values == "drawn" else data.values)
 
     def judge(self, cfg: ExperimentConfig, root=None):
         t = cfg.train
-        probes = probes_for(cfg, root)
-        return lambda images, classes, n: score(images, classes, n, probes, t.train_classes, t.render_config())
+        probes, official = probes_for(cfg, root), official_probes_for(cfg, root)
+        return lambda images, classes, n: score(images, classes, n, probes, t.train_classes, t.render_config(),
+                                                official)
 
 
 # ---------------------------------------------------------------- CelebA

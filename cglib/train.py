@@ -72,11 +72,14 @@ def generate(model, diffusion: Diffusion, classes: list[str], n: int, image_size
     Returns float images (len(classes) * n, 3, S, S) in [0, 1]."""
     dev = diffusion.device
     cond = prompt(classes, n, strength).to(dev)
+    if getattr(model, "cfg", None) is not None and model.cfg.cond_values == "official":
+        from .official import prompt_inputs
+        cond = prompt_inputs(cond)  # the paper's code's prompts: one-hot shape, RGB, size
     gen = torch.Generator(device=dev).manual_seed(seed)
     outs = []
     for i in range(0, len(cond), chunk):
         x = diffusion.sample(model, cond[i:i + chunk], image_size, sampler, steps, guidance, generator=gen, eta=eta)
-        outs.append(((x + 1) / 2).clamp(0, 1).float().cpu().numpy())
+        outs.append(diffusion.to_unit(x).float().cpu().numpy())
     return np.concatenate(outs)
 
 
@@ -96,10 +99,12 @@ def build(cfg: ExperimentConfig, device) -> tuple[UNet, Diffusion]:
 
 
 def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progress: bool = True,
-          stop_after: int | None = None) -> Run:
+          stop_after: int | None = None, threads=None) -> Run:
     """Train (or read back, or resume) the run for ``cfg``; return its ``Run``.
 
     ``stop_after`` stops after that many steps' checkpoint, as an interruption would (for tests).
+    ``threads``, a function of nothing, gives the CPU threads to train with, asked every 20 steps (a sweep
+    hands a run the cores that finished runs left idle).
     """
     t = cfg.train
     dev = pick_device(device)  # a bad device stops before anything is written
@@ -140,7 +145,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
 
     task = task_for(cfg)
     images, values = task.training_data(cfg)
-    x_all = torch.as_tensor(images * 2 - 1).to(dev)  # (N, 3, S, S) in [-1, 1]
+    x_all = diffusion.from_unit(torch.as_tensor(images)).to(dev)  # (N, 3, S, S) in the data range
     v_all = torch.as_tensor(values).float().to(dev)  # (N, n) value coordinates
     judge = task.judge(cfg, run_root_dir)
     classes = all_classes(t.n_variables)
@@ -153,6 +158,8 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
 
     t0 = time.perf_counter()
     while step < total:
+        if threads is not None and step % 20 == 0 and threads() != torch.get_num_threads():
+            torch.set_num_threads(threads())
         model.train()
         idx = torch.randint(0, len(x_all), (t.batch,), generator=g_cpu).to(dev)
         x0, cond = x_all[idx], v_all[idx].clone()
@@ -185,6 +192,9 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
             new = judge(images, classes, n_eval)
             if t.overprompt:
                 overprompted(new, ema, diffusion, far, t, judge)
+            more = {}
+            if t.second_sampler and (step == total or (t.second_sampler_every and step % t.second_sampler_every == 0)):
+                more = second_reading(new, ema, diffusion, classes, n_eval, t, judge)
             wall += time.perf_counter() - t0
             t0 = time.perf_counter()
             epoch = step * t.batch / len(x_all)
@@ -193,7 +203,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
             rows += new
             k = min(t.grid_k, n_eval)
             grid = images.reshape(len(classes), n_eval, *images.shape[1:])
-            run.save_samples(step, grid[:, :k], grid.mean(1), classes)
+            run.save_samples(step, grid[:, :k], grid.mean(1), classes, **more)
             run.write_metrics(rows)
             save_torch_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                                "sched": sched.state_dict(), "g_cpu": g_cpu.get_state(), "g_dev": g_dev.get_state(),
@@ -209,7 +219,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
                 return run
     if bar:
         bar.close()
-    run.mark_done({"steps": step, "wall_s": round(wall, 2), "device": str(dev),
+    run.mark_done({"steps": step, "wall_s": round(wall, 2), "device": str(dev), "threads_at_end": torch.get_num_threads(),
                    "final": {r["concept_class"]: r["acc"] for r in rows if r["step"] == step}})
     return run
 
@@ -238,6 +248,18 @@ def overprompted(rows: list[dict], model, diffusion: Diffusion, far: str, t, jud
     row["acc_over"], row["over_strength"] = best
 
 
+def second_reading(rows: list[dict], model, diffusion: Diffusion, classes, n: int, t, judge) -> dict:
+    """Judge ``n`` fresh samples of every class (the evaluation's own count: ``n_eval``, or ``n_eval_final`` at the
+    last) drawn with ``t.second_sampler`` (another evaluation seed): add to each
+    class's row ``acc_<sampler>`` (the evaluator), ``acc_probe_<sampler>`` and ``acc_official_<sampler>``;
+    return the grid to store beside the plain one (``grid_<sampler>``)."""
+    s = t.second_sampler
+    images = generate(model, diffusion, classes, n, t.image_size, t.seed + 20_000, sampler=s)
+    for row, r in zip(rows, judge(images, classes, n)):
+        row.update({f"{k}_{s}": r[k] for k in ("acc", "acc_probe", "acc_official") if k in r})
+    return {f"grid_{s}": images.reshape(len(classes), n, *images.shape[1:])[:, :min(t.grid_k, n)]}
+
+
 def load_model(run: Run, device: str = "auto", which: str = "ema"):
     """The trained network of a run (EMA weights by default) and its ``Diffusion``."""
     dev = pick_device(device)
@@ -250,13 +272,23 @@ def load_model(run: Run, device: str = "auto", which: str = "ema"):
 def rejudge(run: Run, sampler: str, n: int, seed: int = 123, device: str = "auto"):
     """A finished run's final weights judged again on ``n`` fresh samples per class drawn with another
     ``sampler`` (e.g. ``"ddpm_beta"``, the paper's code's): one row per class with the rejecting evaluator's
-    ``acc`` and the forced-choice probes' ``acc_probe``.  Nothing in the run store changes."""
+    ``acc``, the forced-choice probes' ``acc_probe`` and the paper's code's judge's ``acc_official``.
+    Computed once and kept in the run's ``readings/`` folder (the run itself does not change)."""
+    import io
+
     import pandas as pd
 
+    from .runs import write_atomic
+    path = run.path / "readings" / f"{sampler}_n{n}_seed{seed}.csv"
+    if path.exists():
+        return pd.read_csv(path, dtype={"concept_class": str})
     model, diffusion = load_model(run, device)
     t = run.cfg.train
     classes = all_classes(t.n_variables)
     images = generate(model, diffusion, classes, n, t.image_size, seed, sampler=sampler)
     judge = task_for(run.cfg).judge(run.cfg, run.path.parent)  # the probes cached beside the run
-    return pd.DataFrame(judge(images, classes, n))
-
+    table = pd.DataFrame(judge(images, classes, n))
+    buf = io.StringIO()
+    table.to_csv(buf, index=False)
+    write_atomic(path, buf.getvalue().encode())
+    return table

@@ -98,21 +98,36 @@ def onehot(cond: torch.Tensor) -> torch.Tensor:
     return pair.masked_fill(dropped[..., None], 0.0)
 
 
-class ConditionEmbedding(nn.Module):
-    """Value coordinates (B, n) of the concept variables, NaN meaning "dropped", to (B, dim)."""
+def official_dims(cfg: ModelConfig) -> tuple | None:
+    """The input widths of the paper's code's condition (``official.INPUT_DIMS``) when ``cfg`` asks for its
+    inputs (``cond_values="official"``), else None (value coordinates)."""
+    if cfg.cond_values != "official":
+        return None
+    from .official import INPUT_DIMS
+    return INPUT_DIMS
 
-    def __init__(self, n_variables: int, dim: int, kind: str):
+
+class ConditionEmbedding(nn.Module):
+    """Value coordinates (B, n) of the concept variables, NaN meaning "dropped", to (B, dim).  With
+    ``in_dims`` (``"per_variable_mlp"`` only) the condition is already each variable's input, side by side
+    (the paper's code's one-hot shape, RGB colour and size: ``official.INPUT_DIMS``)."""
+
+    def __init__(self, n_variables: int, dim: int, kind: str, in_dims: tuple | None = None):
         super().__init__()
-        self.kind, self.n = kind, n_variables
+        self.kind, self.n, self.in_dims = kind, n_variables, in_dims
+        if in_dims and kind != "per_variable_mlp":
+            raise ValueError(f"condition inputs of widths {in_dims} need cond_embed='per_variable_mlp', not {kind!r}")
         if kind == "per_variable":
             self.tables = nn.ModuleList(nn.Embedding(N_VALUES + 1, dim) for _ in range(n_variables))
         elif kind == "mlp":
             self.mlp = nn.Sequential(nn.Linear(n_variables * N_VALUES, dim), nn.GELU(), nn.Linear(dim, dim))
         else:  # per_variable_mlp: the official EmbedFC, one per variable
-            self.nets = nn.ModuleList(nn.Sequential(nn.Linear(N_VALUES, dim), nn.GELU(), nn.Linear(dim, dim))
-                                      for _ in range(n_variables))
+            self.nets = nn.ModuleList(nn.Sequential(nn.Linear(k, dim), nn.GELU(), nn.Linear(dim, dim))
+                                      for k in (in_dims or (N_VALUES,) * n_variables))
 
-    def forward(self, cond):  # (B, n) float value coordinates
+    def forward(self, cond):  # (B, n) float value coordinates, or (B, sum(in_dims)) inputs
+        if self.in_dims:
+            return sum(net(x) for net, x in zip(self.nets, cond.float().split(list(self.in_dims), 1)))
         pairs = onehot(cond)  # (B, n, 2)
         if self.kind == "per_variable":
             out = 0
@@ -136,11 +151,11 @@ class UNet(nn.Module):
         w, e = cfg.width, 4 * cfg.width
         self.time = nn.Sequential(nn.Linear(w, e), nn.GELU(), nn.Linear(e, e))
         if cfg.cond == "multiply":  # one embedding per up stage, sized to its features (as ContextUnet)
-            self.cond1 = ConditionEmbedding(n_variables, 2 * w, cfg.cond_embed)
-            self.cond0 = ConditionEmbedding(n_variables, 2 * w, cfg.cond_embed)
+            self.cond1 = ConditionEmbedding(n_variables, 2 * w, cfg.cond_embed, official_dims(cfg))
+            self.cond0 = ConditionEmbedding(n_variables, 2 * w, cfg.cond_embed, official_dims(cfg))
             self.time1, self.time0 = nn.Linear(e, 2 * w), nn.Linear(e, 2 * w)
         else:
-            self.cond = ConditionEmbedding(n_variables, e, cfg.cond_embed)
+            self.cond = ConditionEmbedding(n_variables, e, cfg.cond_embed, official_dims(cfg))
         self.inp = nn.Conv2d(3, w, 3, padding=1)
         self.down0, self.down1 = ResBlock(w, w, e), ResBlock(w, 2 * w, e)
         self.mid0, self.mid1 = ResBlock(2 * w, 2 * w, e), ResBlock(2 * w, 2 * w, e)

@@ -144,6 +144,9 @@ def test_chapter3_smoke(tmp_path, probe_root, monkeypatch):
     assert 0 <= float(g["sampler_diff"]) <= float(g["sampler_maxdiff"]) <= 1
     text = outputs_text(nb)
     assert "empty canvas" in text and "speck" in text and n_figures(nb) >= 4
+    assert "the code's judge reads" in text and g["paper_params"] == "26.0M"  # the paper preset's network
+    lo, hi = (float(x) for x in g["official_color"].split("-"))
+    assert 0 <= lo <= hi <= 1 and float(g["evaluator_clean"].split("-")[0]) >= 0.95
 
 
 @pytest.mark.slow
@@ -178,8 +181,16 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
                for v in g["order_ok"].split("; seed ")[0:1])  # each seed gets a verdict, ties "not resolved"
     assert g["fig6_cross"].count("additive") == 2 and re.match(r"on (no|\d of 2) seed", g["fig6_verdict"])
     assert "distance 1: " in g["fig16_classes"] and "distance 3: " in g["fig16_classes"]
-    # the paper's network on the same two seeds, three readings of its far class beside the U-Net's
-    assert g["pn_far"].count("paper's network") == 2 and g["pn_far"].count("paper's sampler") == 2
+    # the paper's network on the same two seeds, its far class read four ways beside the U-Net's
+    assert g["pn_far"].count("paper's network") == 2 and g["pn_far"].count("U-Net") == 2
+    assert g["pn_readings"].count("paper's judge") == 2 and g["pn_readings"].count("ddpm_beta with the evaluator") == 2
+    assert re.match(r"(supported|refuted|not settled): ", g["pn_verdict"]), g["pn_verdict"]
+    assert g["pn_second_steps"] == g["steps"] and g["pn_n_second"] == "4"  # smoke: the last evaluation, n_eval
+    from cglib.runs import Run
+    from cglib.config import preset
+    stored = all("acc_official" in Run.open(preset("smoke", seed=k), probe_root).table() for k in (0, 1))
+    # the U-Net runs carry the paper's judge's reading too (runs made before it existed are read back without it)
+    assert g["unet_official"].count("seed") == 2 if stored else g["unet_official"].startswith("not stored")
     assert g["pn_order"].count("seed") == 2 and g["pn_params"].endswith("M")
     # the recorded seed search is read, every candidate gets a verdict, and the run-id check is not asked at smoke
     assert g["verdicts"].count("passes") + g["verdicts"].count("fails") + g["verdicts"].count("incomplete") >= 2

@@ -45,11 +45,12 @@ def test_the_check_runs_on_every_rendered_figure_when_asked(tmp_path):
     assert subprocess.run([sys.executable, "-c", code], env=env).returncode == 0  # off unless asked
 
 
-@pytest.mark.parametrize("scale", ["smoke", "cpu", "paper"])
-def test_unet_diagram_is_drawn_from_the_model(scale):
+@pytest.mark.parametrize("scale, over", [("smoke", {}), ("cpu", {}),
+                                         ("cpu", dict(cond="multiply", cond_embed="per_variable_mlp", attention=True))])
+def test_unet_diagram_is_drawn_from_the_model(scale, over):
     from cglib.config import preset
     from cglib.unet import UNet
-    cfg = preset(scale)
+    cfg = preset(scale, **over)
     model = UNet(cfg.model, cfg.train.n_variables)
     ax = plots.unet_diagram(model, cfg.train.image_size)
     texts = [t.get_text() for t in ax.texts]
@@ -58,6 +59,17 @@ def test_unet_diagram_is_drawn_from_the_model(scale):
     assert ("attn" in texts) == cfg.model.attention
     readable.check_readable(ax.figure)
     plt.close("all")
+
+
+def test_the_paper_presets_network_lists_its_blocks():
+    """At `paper` chapter 3 lists the code's ContextUnet block by block instead of drawing the U-Net."""
+    import torch
+    from cglib.config import preset
+    from cglib.train import build
+    cfg = preset("paper", width=16)
+    model, _ = build(cfg, torch.device("cpu"))
+    shapes = model.block_shapes(cfg.train.image_size)
+    assert shapes["down2"] == (32, 7, 7) and shapes["to_vec"] == (32, 1, 1) and shapes["out"] == (3, 28, 28)
 
 
 def test_curves_give_each_class_of_a_distance_its_own_marker():

@@ -55,6 +55,18 @@ def test_sweep_in_a_process_pool(run_root):
     assert all(r.finished and len(r.final()) == 8 for r in runs)
 
 
+@pytest.mark.slow
+def test_the_last_run_of_a_pool_takes_the_freed_cores(run_root):
+    """Three runs on a pool of two (chapter 4's seeds on 2 cores): the third starts when the first ends and, once
+    the second ends too, trains on every core instead of one (it asks for its share every 20 steps)."""
+    import os
+    cores = os.cpu_count() or 1
+    cfgs = [preset("smoke", seed=s, epochs=e, eval_every=40) for s, e in ((20, 12.0), (21, 12.0), (22, 25.0))]
+    runs = sweep(cfgs, run_root, workers=2, progress=False)
+    ends = [r.summary()["threads_at_end"] for r in runs]
+    assert ends[:2] == [max(1, cores // 2)] * 2 and ends[2] == cores, ends
+
+
 def test_sweep_rejects_bad_input(run_root):
     with pytest.raises(ValueError, match="empty"):
         sweep([], run_root)
