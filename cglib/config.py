@@ -160,6 +160,10 @@ class TrainConfig:
     size_small: tuple = RenderConfig.small  # radius range of "small" objects: the size concept signal
     n_eval_final: int = 0  # samples per class at the last evaluation (0: n_eval); a verdict needs >= 200
     overprompt: tuple = ()  # prompt strengths > 1 at which the furthest class is also judged (hidden capabilities)
+    precision: str = "fp32"  # the network's arithmetic in training and sampling: "fp32" or "bf16" (autocast; fast only
+    #                          where the hardware has native bf16: AVX-512-BF16 or AMX on a CPU, any recent GPU)
+    overprompt_every: int = 0  # steps between overprompted evaluations (a multiple of eval_every; 0: every one);
+    #                            the final evaluation always overprompts
     second_sampler: str = ""  # also judge fresh samples of another sampler (e.g. "ddpm_beta") at some evaluations
     second_sampler_every: int = 0  # steps between those (a multiple of eval_every); 0: the final evaluation only
 
@@ -202,12 +206,14 @@ class TrainConfig:
                    "dataset='celeba' needs the folder of the CelebA files")
             _check("TrainConfig", "counts", self.counts, bool(self.counts) and n == 3,
                    "dataset='celeba' needs explicit per-class counts of 3-digit classes (see cglib.celeba)")
+        _check("TrainConfig", "precision", self.precision, self.precision in ("fp32", "bf16"), "use 'fp32' or 'bf16'")
+        for name in ("overprompt_every", "second_sampler_every"):
+            k = getattr(self, name)
+            _check("TrainConfig", name, k, isinstance(k, numbers.Integral) and not isinstance(k, bool)
+                   and k >= 0 and k % self.eval_every == 0,
+                   f"it must be 0 (see its comment) or a multiple of eval_every={self.eval_every}")
         _check("TrainConfig", "second_sampler", self.second_sampler, self.second_sampler in ("", *SAMPLERS),
                "use '' (none), 'ddim', 'ddpm' or 'ddpm_beta'")
-        k = self.second_sampler_every
-        _check("TrainConfig", "second_sampler_every", k, isinstance(k, numbers.Integral) and not isinstance(k, bool)
-               and k >= 0 and k % self.eval_every == 0,
-               f"it must be 0 (the final evaluation only) or a multiple of eval_every={self.eval_every}")
         _check("TrainConfig", "probe_kind", self.probe_kind, self.probe_kind in ("cnn", "linear"), "use 'cnn' or 'linear'")
 
     @property

@@ -26,8 +26,9 @@ def linear_betas(T: int, beta_start: float = 1e-4, beta_end: float = 0.02) -> to
 class Diffusion:
     """Schedule buffers grouped by the equation they serve, and the samplers."""
 
-    def __init__(self, cfg: DiffusionConfig = DiffusionConfig(), device="cpu"):
+    def __init__(self, cfg: DiffusionConfig = DiffusionConfig(), device="cpu", precision: str = "fp32"):
         self.cfg, self.T, self.device = cfg, cfg.T, device
+        self.precision = precision  # "bf16": the network runs under bf16 autocast (TrainConfig.precision)
         self.lo, self.hi = DATA_RANGES[cfg.data_range]  # the pixel range diffused (the paper's code: [0, 1])
         betas = linear_betas(cfg.T, cfg.beta_start, cfg.beta_end)
         alpha_bar = torch.cumprod(1 - betas, 0)
@@ -52,6 +53,13 @@ class Diffusion:
         """Samples of this process back to images in [0, 1] (clipped)."""
         return ((x - self.lo) / (self.hi - self.lo)).clamp(0, 1)
 
+    def net(self, model, x_t, t01, cond):
+        """The network's output in float32, computed in this process's precision (bf16 autocast or fp32)."""
+        if self.precision != "bf16":
+            return model(x_t, t01, cond)
+        with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16):
+            return model(x_t, t01, cond).float()
+
     @staticmethod
     def _b(a, t):  # gather a schedule value per batch element, shaped to broadcast over (B, C, H, W)
         return a[t][:, None, None, None]
@@ -68,7 +76,7 @@ class Diffusion:
         t = torch.randint(0, self.T, (b,), device=x0.device, generator=generator)
         eps = torch.randn(x0.shape, device=x0.device, generator=generator)
         x_t = self.q_sample(x0, t, eps)
-        out = model(x_t, t.float() / self.T, cond)
+        out = self.net(model, x_t, t.float() / self.T, cond)
         if self.cfg.target == "eps":
             target = eps
         else:  # v = sqrt(ab) eps - sqrt(1 - ab) x0 (Salimans & Ho, 2022)
@@ -82,11 +90,11 @@ class Diffusion:
         clipped to the data range and eps_hat made consistent with it, else both are the network's own."""
         if guidance > 0:
             null = torch.full_like(cond, float("nan"))  # every concept variable dropped (unet.py)
-            both = model(torch.cat([x_t, x_t]), torch.cat([t, t]).float() / self.T, torch.cat([cond, null]))
+            both = self.net(model, torch.cat([x_t, x_t]), torch.cat([t, t]).float() / self.T, torch.cat([cond, null]))
             out_c, out_u = both.chunk(2)
             out = (1 + guidance) * out_c - guidance * out_u
         else:
-            out = model(x_t, t.float() / self.T, cond)
+            out = self.net(model, x_t, t.float() / self.T, cond)
         sab, s1m = self._b(self.sqrt_ab, t), self._b(self.sqrt_1mab, t)
         if self.cfg.target == "eps":
             x0 = (x_t - s1m * out) / sab

@@ -95,7 +95,29 @@ def build(cfg: ExperimentConfig, device) -> tuple[UNet, Diffusion]:
         model = UNet(cfg.model, cfg.train.n_variables).to(device)
     if device.type == "cpu":
         model = model.to(memory_format=torch.channels_last)  # ~1.4x faster convolutions on CPU
-    return model, Diffusion(cfg.diffusion, device)
+    if cfg.train.precision == "bf16":
+        warn_without_native_bf16(device)
+    return model, Diffusion(cfg.diffusion, device, cfg.train.precision)
+
+
+def native_bf16(device) -> bool:
+    """Whether ``device`` computes bf16 natively: a CUDA device that supports it, or a CPU with AVX-512-BF16 or
+    AMX (read from /proc/cpuinfo; False where that file is missing)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    try:
+        flags = open("/proc/cpuinfo").read()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def warn_without_native_bf16(device):
+    if not native_bf16(device):
+        import warnings
+        warnings.warn(f"TrainConfig.precision='bf16' on {device}, which has no native bf16 (no AVX-512-BF16 or AMX): "
+                      "bf16 is emulated there and usually slower than fp32; precision='fp32' is the fast choice",
+                      stacklevel=3)
 
 
 def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progress: bool = True,
@@ -190,7 +212,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
             n_eval = t.n_eval_final if step == total and t.n_eval_final else t.n_eval
             images = generate(ema, diffusion, classes, n_eval, t.image_size, t.seed + 10_000)
             new = judge(images, classes, n_eval)
-            if t.overprompt:
+            if t.overprompt and (step == total or not t.overprompt_every or step % t.overprompt_every == 0):
                 overprompted(new, ema, diffusion, far, t, judge)
             more = {}
             if t.second_sampler and (step == total or (t.second_sampler_every and step % t.second_sampler_every == 0)):
