@@ -125,7 +125,14 @@ PRESETS: dict[str, tuple[str, ...]] = {
     "minimal": ("000", "100", "010", "001"),  # section 3.1: 000 and its three neighbours
     "adversarial": ("000", "100", "010", "111"),  # section 4.1, Fig. 9 (paper's (shape, size, colour) order translated)
     "minimal4": ("0000", "1000", "0100", "0010", "0001"),  # Fig. 16, background added
+    "mirrored": ("111", "011", "101", "110"),  # the minimal set from the other corner: 111 and its neighbours
 }
+
+
+def mirror(classes) -> tuple[str, ...]:
+    """Every value flipped (``000`` <-> ``111``): the same training set seen from the opposite corner of the
+    cube.  The concept graph has no preferred corner, so the theory predicts the same order from both."""
+    return tuple("".join("1" if ch == "0" else "0" for ch in c) for c in classes)
 
 
 def check_train_set(train, n_variables: int | None = None) -> tuple[str, ...]:

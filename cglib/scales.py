@@ -79,8 +79,7 @@ PAPER_NETWORK = dict(arch="context_unet", cond="multiply", cond_embed="per_varia
                      cond_values="official", attention=False)
 
 #: What those runs also judge: fresh samples of the paper's code's sampler (ancestral over all T steps, T
-#: network calls a sample: 20x DDIM-20 at `cpu`) at a few evaluations (n_eval per class) and at the end
-#: (n_eval_final per class).
+#: network calls a sample: 20x DDIM-20 at `cpu`) at a few evaluations and at the end, n_eval per class.
 #: At `paper` the preset samples that way already.
 PAPER_NETWORK_READING = {"smoke": dict(second_sampler="ddpm_beta"),
                          "cpu": dict(second_sampler="ddpm_beta", second_sampler_every=800),

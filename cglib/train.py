@@ -216,7 +216,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
                 overprompted(new, ema, diffusion, far, t, judge)
             more = {}
             if t.second_sampler and (step == total or (t.second_sampler_every and step % t.second_sampler_every == 0)):
-                more = second_reading(new, ema, diffusion, classes, n_eval, t, judge)
+                more = second_reading(new, ema, diffusion, classes, t.n_eval, t, judge)
             wall += time.perf_counter() - t0
             t0 = time.perf_counter()
             epoch = step * t.batch / len(x_all)
@@ -271,8 +271,8 @@ def overprompted(rows: list[dict], model, diffusion: Diffusion, far: str, t, jud
 
 
 def second_reading(rows: list[dict], model, diffusion: Diffusion, classes, n: int, t, judge) -> dict:
-    """Judge ``n`` fresh samples of every class (the evaluation's own count: ``n_eval``, or ``n_eval_final`` at the
-    last) drawn with ``t.second_sampler`` (another evaluation seed): add to each
+    """Judge ``n`` fresh samples of every class (``n_eval``, at the last evaluation too: a T-step sampler costs
+    T / sample_steps times the plain one) drawn with ``t.second_sampler`` (another evaluation seed): add to each
     class's row ``acc_<sampler>`` (the evaluator), ``acc_probe_<sampler>`` and ``acc_official_<sampler>``;
     return the grid to store beside the plain one (``grid_<sampler>``)."""
     s = t.second_sampler

@@ -154,12 +154,13 @@ def test_chapter3_smoke(tmp_path, probe_root, monkeypatch):
 def test_chapter4_smoke_nondefault_classes(tmp_path, probe_root, monkeypatch):
     monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
     nb = run_chapter("04_emergence", tmp_path, probe_root, scale="smoke", train_classes=["000", "100", "001", "111"],
-                     n_seeds=2, fig16=False, paper_network=False)
+                     n_seeds=2, fig16=False, paper_network=False, mirrored=False)
     assert "training classes=['000', '100', '001', '111'], seeds=[0, 1]" in outputs_text(nb)
     g = glued(nb)
     assert g["far"] == "110"  # the class furthest from this set (distance 2; ties broken towards the largest)
     assert g["fig16_reach"] == g["fig16_classes"] == "not run (fig16=False)"
     assert g["pn_far"] == g["pn_order"] == "not run (paper_network=False)"
+    assert g["m_far"] == g["m_verdict"] == "not run (mirrored=False)"
 
 
 @pytest.mark.slow
@@ -181,6 +182,11 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
                for v in g["order_ok"].split("; seed ")[0:1])  # each seed gets a verdict, ties "not resolved"
     assert g["fig6_cross"].count("additive") == 2 and re.match(r"on (no|\d of 2) seed", g["fig6_verdict"])
     assert "distance 1: " in g["fig16_classes"] and "distance 3: " in g["fig16_classes"]
+    # the mirrored training set on the same two seeds: its far class, its verdict, its variables
+    assert g["m_classes"] == "{111, 011, 101, 110}" and g["m_far"] == "000"
+    assert g["m_far_finals"].count("seed") == 2 and g["m_d1"].count("seed") == 2 and "100 " in g["m_d1"]
+    assert re.match(r"(refuted on seeds? [\d, ]+|not refuted: )", g["m_verdict"]), g["m_verdict"]
+    assert g["m_order"].count("seed") == 2 and g["m_bottleneck"].count("shape") == 2
     # the paper's network on the same two seeds, its far class read four ways beside the U-Net's
     assert g["pn_far"].count("paper's network") == 2 and g["pn_far"].count("U-Net") == 2
     assert g["pn_readings"].count("paper's judge") == 2 and g["pn_readings"].count("ddpm_beta with the evaluator") == 2

@@ -57,3 +57,10 @@ def test_a_class_of_the_wrong_length_is_named(train, named):
     with pytest.raises(ValueError, match=f"concept class {named} in the training set") as e:
         preset("cpu", train_classes=train)
     assert "n_variables" not in str(e.value)
+
+
+def test_mirror_flips_every_value_and_keeps_distances():
+    from cglib.concepts import PRESETS, distances, mirror
+    assert mirror(PRESETS["minimal"]) == PRESETS["mirrored"] and mirror(mirror(("0101",))) == ("0101",)
+    d, m = distances(PRESETS["minimal"]), distances(PRESETS["mirrored"])
+    assert all(d[c] == m[mirror([c])[0]] for c in d) and m["000"] == 2
