@@ -255,6 +255,7 @@ else:
 
 # %%
 from cglib.concepts import mirror
+from cglib.render import size_signal
 
 if mirrored:
     mclasses = mirror(classes_)
@@ -283,6 +284,11 @@ if mirrored:
     refuted = [s for s, (a, b) in passes.items() if a and not b]
     glue("m_verdict", f"refuted on seed{'s' if len(refuted) > 1 else ''} {', '.join(map(str, refuted))}" if refuted
          else "not refuted: wherever this chapter's far class passes, the mirrored one passes too")
+    sig = size_signal(cfgs[0].train.render_config())  # the concept signal of size on each shape, in pixels
+    glue("m_signal", "; ".join(f"{k} {v[0]:.0f} px ({v[1]:.0f}-{v[2]:.0f})" for k, v in sig.items()))
+    glue("m_area_cmp", f"the mean large circle ({sig['large circle'][0]:.0f} px) is "
+         f"{'bigger' if sig['large circle'][0] > sig['large triangle'][2] else 'not bigger'} than the largest large "
+         f"triangle ({sig['large triangle'][2]:.0f} px)")
     mg = mtab[mtab.concept_class == mfar]
     mlast = mg[mg.step == mg.groupby("seed").step.transform("max")].set_index("seed")
     glue("m_bottleneck", "; ".join(f"seed {s}: " + ", ".join(f"{v} {mlast.loc[s, f'measured_{v}']:.2f}"
@@ -296,7 +302,8 @@ if mirrored:
                     title="mirrored set: final samples of its far class and its distance-1 classes")
     plt.show()
 else:
-    for k in ("m_classes", "m_far", "m_far_finals", "m_d1", "m_order", "m_verdict", "m_bottleneck"):
+    for k in ("m_classes", "m_far", "m_far_finals", "m_d1", "m_order", "m_verdict", "m_bottleneck", "m_signal",
+              "m_area_cmp"):
         glue(k, "not run (mirrored=False)")
 
 # %% [markdown]
@@ -307,6 +314,14 @@ else:
 # mirrored far class's samples are right, per variable, on this fraction (evaluator; rejected samples
 # count as wrong): {glue:text}`m_bottleneck`. The variable that lags is the capability the mirrored
 # set does not teach; the grid shows what the model draws instead.
+#
+# Why one corner and not the other? The concept signal (Park et al. 2024) is not the same for every
+# value on every shape. An object's area in pixels at this scale's size ranges (mean, and range over
+# renders): {glue:text}`m_signal`. Size changes a circle's image more than a triangle's. From the
+# chapter's corner, "small" has to be learned on a triangle (in `001` it is shown on a circle);
+# from the mirrored corner "large" is shown only on a triangle (`110`) and has to be put on a circle:
+# {glue:text}`m_area_cmp` the model has seen. Which variable lags in the mirrored far class (above)
+# says whether that is where it fails.
 #
 # ## Figs. 13-15: mean generated images and the probes' predictions
 #

@@ -180,3 +180,19 @@ def render(classes, seed: int | np.random.Generator = 0, cfg: RenderConfig = Ren
     values = np.array([class_values(check_class(c, n)) for c in classes], dtype=int)
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     return draw(**sample_params(values, rng, cfg), size=cfg.image_size)
+
+
+def size_signal(cfg: RenderConfig = RenderConfig(), n: int = 400, seed: int = 0) -> dict[str, tuple[float, float, float]]:
+    """The concept signal of size on each shape (Park et al. 2024): the object's area in pixels (summed
+    coverage) as (mean, min, max) over ``n`` renders of each of ``large circle``, ``small circle``,
+    ``large triangle`` and ``small triangle`` at ``cfg``'s size ranges.  A triangle fills half its box and
+    a circle pi/4 of it, so size changes a circle's image more than a triangle's."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for shape, sname in ((0, "circle"), (1, "triangle")):
+        for size, zname in ((0, "large"), (1, "small")):
+            p = sample_params(np.tile([shape, 0, size], (n, 1)), rng, cfg)
+            area = _coverage(p["shape"], p["cx"].astype(np.float32), p["cy"].astype(np.float32),
+                             p["r"].astype(np.float32), cfg.image_size).sum((1, 2))
+            out[f"{zname} {sname}"] = (float(area.mean()), float(area.min()), float(area.max()))
+    return out

@@ -38,3 +38,14 @@ def test_other_sizes_and_no_jitter():
                                                       random_location=False))
     assert x.shape == (4, 3, 32, 32)
     assert np.allclose(x[0], x[3])
+
+
+def test_size_signal_is_stronger_on_circles():
+    import numpy as np
+    from cglib.render import RenderConfig, size_signal
+    cfg = RenderConfig(large=(0.24, 0.34), small=(0.15, 0.19))
+    sig = size_signal(cfg, n=200)
+    gap = {s: sig[f"large {s}"][0] - sig[f"small {s}"][0] for s in ("circle", "triangle")}
+    assert gap["circle"] > 1.3 * gap["triangle"] > 0
+    r = np.mean(cfg.large) * 28  # mean radius in pixels: a circle's area is near pi r^2, a triangle's near 2 r^2
+    assert abs(sig["large circle"][0] / (np.pi * r * r) - 1) < 0.1 and abs(sig["large triangle"][0] / (2 * r * r) - 1) < 0.1
