@@ -462,6 +462,26 @@ else:
               "unet_official"):
         glue(k, "not run (paper_network=False)")
 
+# %%
+import json
+
+from cglib.emergence import record_frame
+from cglib.runs import run_id
+
+paper_ids = {run_id(preset("paper", seed=s)) for s in (0, 1, 2)}  # the paper preset: the paper's code at full scale
+gpu_recs = [q for q in sorted(RESULTS.glob("paper_gpu_chapter4_*.json"))
+            if any(r["run_id"] in paper_ids for r in json.loads(q.read_text())["runs"])]
+if gpu_recs:
+    grec = json.loads(gpu_recs[-1].read_text())
+    gfin = per_seed_final(record_frame(grec))
+    glue("pn_gpu", f"{gpu_recs[-1].name} ({grec['date']}): {far} ends at "
+         + ", ".join(f"{gfin.loc[far, s]:.2f} (seed {s})" for s in gfin.columns))
+    plots.record_curves(record_frame(grec), far, title=f"the paper preset on a GPU: {far} per seed (record)")
+    plt.show()
+else:
+    glue("pn_gpu", "none yet: no GPU has been lent since the `paper` preset became the paper's code "
+         "(`python benchmarks/gpu_chapter4.py` makes the record)")
+
 # %% [markdown]
 # The paper's network has {glue:text}`pn_params` parameters at this scale. `111` at the end, per seed,
 # beside this chapter's runs, with the evaluator: {glue:text}`pn_far`. The hypothesis is
@@ -474,6 +494,9 @@ else:
 # naming values for samples the evaluator rejects (empty canvases, specks; the grids show which);
 # where it is far below on clean-looking samples, it is its shape probe (chapter 3: a linear read of
 # shape is little better than a coin toss on these renders).
+#
+# At full scale (the `paper` preset: this network at `n_feat=256` with the paper's sampler, inputs,
+# data range, optimiser and budget, on a GPU), the record: {glue:text}`pn_gpu`.
 #
 # ## How this chapter's recipe was chosen (*record*)
 #
