@@ -94,7 +94,7 @@ def check_sweep(cfgs, run_root=None, device: str = "auto") -> list[ExperimentCon
 
 def sweep(cfgs, run_root=None, device: str = "auto", workers: int | str = 1, progress: bool = True,
           executor: str = "local", address: str | None = None, threads: int | None = None,
-          gpus_per_run: float = GPUS_PER_RUN, stop_after: int | None = None) -> list[Run]:
+          gpus_per_run: float = GPUS_PER_RUN, stop_after: int | None = None, share_cores: bool = True) -> list[Run]:
     """Train (or read back) every config; return their runs in the order given.
 
     Finished runs are read back, interrupted ones resume, the rest train.  ``executor="local"``:
@@ -104,7 +104,8 @@ def sweep(cfgs, run_root=None, device: str = "auto", workers: int | str = 1, pro
     after), so that two sweeps side by side on 2 cores can each take one.  ``executor="ray"``: one
     Ray task per point with ``threads`` CPU threads (default 1; and ``gpus_per_run`` of a GPU on
     CUDA), on the cluster at ``address`` / ``$RAY_ADDRESS`` or a local Ray.  ``stop_after`` stops every run at that step's checkpoint (a
-    screen that a later sweep resumes).
+    screen that a later sweep resumes).  With ``share_cores`` (the default) a pool's runs take the cores that
+    finished runs leave idle (the last of three runs on 2 cores trains on both); False keeps each at its share.
     """
     from .book import progress_bar
     from . import train as training
@@ -146,7 +147,8 @@ def sweep(cfgs, run_root=None, device: str = "auto", workers: int | str = 1, pro
             root = str(run_root) if run_root else None
             active, left = manager.Value("i", n), len(todo)  # runs training; as runs finish, the rest get their cores
             for wave in waves(todo):  # fine-tunes after their parents
-                futs = [pool.submit(_train_job, c.to_dict(), root, device, per, stop_after, active) for c in wave]
+                futs = [pool.submit(_train_job, c.to_dict(), root, device, per, stop_after, active if share_cores else None)
+                        for c in wave]
                 for f in as_completed(futs):
                     f.result()  # re-raise a worker's error here
                     left -= 1

@@ -61,7 +61,7 @@ def test_the_last_run_of_a_pool_takes_the_freed_cores(run_root):
     the second ends too, trains on every core instead of one (it asks for its share every 20 steps)."""
     import os
     cores = os.cpu_count() or 1
-    cfgs = [preset("smoke", seed=s, epochs=e, eval_every=40) for s, e in ((20, 12.0), (21, 12.0), (22, 25.0))]
+    cfgs = [preset("smoke", seed=s, epochs=e, eval_every=40) for s, e in ((20, 6.0), (21, 6.0), (22, 14.0))]
     runs = sweep(cfgs, run_root, workers=2, progress=False)
     ends = [r.summary()["threads_at_end"] for r in runs]
     assert ends[:2] == [max(1, cores // 2)] * 2 and ends[2] == cores, ends
