@@ -420,9 +420,12 @@ if paper_network:
     smooth = per_seed_final(ptab, "official_smoothed")
     pfin = readings["evaluator"]
     composes = {s: bool(pfin.loc[far, s] >= REACHED) for s in pfin.columns}
+    unet_passes = [s for s in pfin.columns if finals.loc[far, s] >= REACHED]
     glue("pn_verdict", "supported: it composes on every seed" if all(composes.values()) else
-         "refuted: it does not compose on any seed" if not any(composes.values()) and (finals.loc[far] >= REACHED).all()
-         else "not settled: " + ", ".join(f"seed {s} {'composes' if v else 'does not'}" for s, v in composes.items()))
+         f"refuted: it composes on no seed, where the {main_net} passes on seed{'s' * (len(unet_passes) > 1)} "
+         + ", ".join(map(str, unet_passes)) if not any(composes.values()) and unet_passes else
+         "not settled: " + ", ".join(f"seed {s} {'composes' if v else 'does not'}" for s, v in composes.items())
+         + ("" if unet_passes else f"; the {main_net} passes on no seed either"))
     glue("pn_far", "; ".join(f"seed {s}: {main_net} {fmt_acc(finals.loc[far, s])}, paper's network {fmt_acc(pfin.loc[far, s])}"
                              for s in pfin.columns))
     judge, late = readings["paper's judge"], readings[f"evaluator, {second}"]
