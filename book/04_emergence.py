@@ -495,8 +495,8 @@ else:
 # judge, smoothed as the paper's figures are, reads this chapter's own runs' `111` at
 # {glue:text}`unet_official`. Where a forced-choice reading is far above the evaluator's, it is
 # naming values for samples the evaluator rejects (empty canvases, specks; the grids show which);
-# where it is far below on clean-looking samples, it is its shape probe (chapter 3: a linear read of
-# shape is little better than a coin toss on these renders).
+# where it is far below on clean-looking samples, it is its shape probe (chapter 3: on clean renders
+# of some classes it reads shape barely better than a coin toss).
 #
 # At full scale (the `paper` preset: this network at `n_feat=256` with the paper's sampler, inputs,
 # data range, optimiser and budget, on a GPU), the record: {glue:text}`pn_gpu`.
