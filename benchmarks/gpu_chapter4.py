@@ -34,14 +34,15 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))
 
+from cglib.scales import PAPER_NETWORK  # noqa: E402  (data only: imports nothing else)
+
 JOB = ("import sys, json, torch; from cglib.config import ExperimentConfig; from cglib.train import train; "
        "torch.set_num_threads(int(sys.argv[3])); "
        "train(ExperimentConfig.from_dict(json.loads(sys.argv[1])), sys.argv[2], device=sys.argv[4], progress=False)")
 
 #: ``--paper-path``: the `paper` preset's network, inputs, sampler and data range at another scale's budget and
 #: width, so the paper's code path is tested at `smoke` on a CPU.
-PAPER_PATH = dict(arch="context_unet", cond="multiply", cond_embed="per_variable_mlp", cond_frozen=True,
-                  cond_values="official", attention=False, sampler="ddpm_beta", data_range="[0, 1]", target="eps")
+PAPER_PATH = {**PAPER_NETWORK, "sampler": "ddpm_beta", "data_range": "[0, 1]", "target": "eps"}
 
 
 def main():

@@ -277,8 +277,9 @@ if mirrored:
     plt.show()
     glue("m_far", mfar)
     glue("m_far_finals", ", ".join(f"{fmt_acc(mfinals.loc[mfar, s])} (seed {s})" for s in mfinals.columns))
-    glue("m_d1", "; ".join(f"seed {s}: " + ", ".join(f"{c} {fmt_acc(mfinals.loc[c, s])}" for c in sorted(mdist)
-                                                      if mdist[c] == 1) for s in mfinals.columns))
+    md1 = sorted(c for c in mdist if mdist[c] == 1)  # the mirrored set's distance-1 classes
+    glue("m_d1", "; ".join(f"seed {s}: " + ", ".join(f"{c} {fmt_acc(mfinals.loc[c, s])}" for c in md1)
+                           for s in mfinals.columns))
     glue("m_order", "; ".join(f"seed {s}: {v}" for s, v in emergence_order(mtab, REACHED, n_eval)["verdict"].items()))
     passes = {s: (bool(finals.loc[far, s] >= REACHED), bool(mfinals.loc[mfar, s] >= REACHED)) for s in finals.columns}
     refuted = [s for s, (a, b) in passes.items() if a and not b]
@@ -295,10 +296,9 @@ if mirrored:
                                                           for v in ("shape", "color", "size")) for s in mlast.index))
     display(mlast[["acc", "reject_rate", "measured_shape", "measured_color", "measured_size"]].style.format("{:.2f}")
             .set_caption(f"mirrored far class {mfar} at each seed's last evaluation: accuracy, rejections, per variable"))
-    plots.show_grid(np.stack([r.samples()["grid"][r.samples()["classes"].index(c)] for r in mruns
-                              for c in (mfar, *sorted(c for c in mdist if mdist[c] == 1))]),
-                    row_labels=[f"seed {r.cfg.train.seed}: {c}" for r in mruns
-                                for c in (mfar, *sorted(c for c in mdist if mdist[c] == 1))],
+    msamples = [r.samples() for r in mruns]
+    plots.show_grid(np.stack([sm["grid"][sm["classes"].index(c)] for sm in msamples for c in (mfar, *md1)]),
+                    row_labels=[f"seed {r.cfg.train.seed}: {c}" for r in mruns for c in (mfar, *md1)],
                     title="mirrored set: final samples of its far class and its distance-1 classes")
     plt.show()
 else:
@@ -451,10 +451,11 @@ if paper_network:
         axes[2].set_axis_off()
     plt.tight_layout()
     plt.show()
-    rows = [r.samples()["grid"][r.samples()["classes"].index(far)] for r in pruns]
+    psamples = [r.samples() for r in pruns]
+    rows = [sm["grid"][sm["classes"].index(far)] for sm in psamples]
     labels = [f"seed {r.cfg.train.seed}, DDIM" for r in pruns]
     if col2 != "acc":
-        rows += [r.samples()[f"grid_{second}"][r.samples()["classes"].index(far)] for r in pruns]
+        rows += [sm[f"grid_{second}"][sm["classes"].index(far)] for sm in psamples]
         labels += [f"seed {r.cfg.train.seed}, {second}" for r in pruns]
     plots.show_grid(np.stack(rows), row_labels=labels, title=f"the paper's network: final samples of {far}")
     plt.show()

@@ -41,12 +41,6 @@ JUDGE = dict(kind="linear", augment=False, steps=352, batch=128, lr=1e-3)
 WINDOW = 10
 
 
-def input_dims(cond_values: str, n_variables: int) -> tuple[int, ...]:
-    """The width of each concept variable's condition input: (3, 3, 1) for the official inputs, else 2 each
-    (a one-hot pair made from a value coordinate, ``unet.onehot``)."""
-    return INPUT_DIMS if cond_values == "official" else (2,) * n_variables
-
-
 def training_inputs(params: dict, large_range: tuple, image_size: int) -> np.ndarray:
     """The official condition (N, 7) of drawn objects (``render.sample_params``): one-hot shape, the
     object's RGB, its radius in scene units (``LARGE`` at the middle of ``large_range``)."""

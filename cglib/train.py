@@ -180,8 +180,8 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
 
     t0 = time.perf_counter()
     while step < total:
-        if threads is not None and step % 20 == 0 and threads() != torch.get_num_threads():
-            torch.set_num_threads(threads())
+        if threads is not None and step % 20 == 0 and (k := threads()) != torch.get_num_threads():
+            torch.set_num_threads(k)
         model.train()
         idx = torch.randint(0, len(x_all), (t.batch,), generator=g_cpu).to(dev)
         x0, cond = x_all[idx], v_all[idx].clone()
