@@ -296,6 +296,28 @@ if mirrored:
                                                           for v in ("shape", "color", "size")) for s in mlast.index))
     display(mlast[["acc", "reject_rate", "measured_shape", "measured_color", "measured_size"]].style.format("{:.2f}")
             .set_caption(f"mirrored far class {mfar} at each seed's last evaluation: accuracy, rejections, per variable"))
+    # what the far class and the weakest distance-1 class get right over training, variable by variable
+    mweak = min(md1, key=lambda c: mfinals.loc[c].mean())
+    fig, axes = plt.subplots(2, 1, figsize=(6.4, 5.2), sharex=True)
+    for ax, c in zip(axes, (mfar, mweak)):
+        g = mtab[mtab.concept_class == c].groupby("step")[[f"measured_{v}" for v in ("shape", "color", "size")]].mean()
+        for v, style in zip(("shape", "color", "size"), ("-o", "--s", ":^")):
+            ax.plot(g.index, g[f"measured_{v}"], style, ms=3, lw=1.2, label=v)
+        ax.set(ylabel="fraction right", ylim=(-0.02, 1.02), title=f"mirrored set: {c}, mean over seeds (evaluator)")
+        ax.legend(fontsize=8.5, frameon=False, loc="lower right")
+        ax.grid(alpha=0.3)
+    axes[1].set(xlabel="step")
+    plt.tight_layout()
+    plt.show()
+    shape_curve = mtab[mtab.concept_class == mfar].groupby("step").measured_shape.mean()
+    glue("m_weak", mweak)
+    glue("m_shape_best", f"{shape_curve.max():.2f} (step {int(shape_curve.idxmax())})")
+    from cglib.render import sample_params, value_coordinates
+    rng = np.random.default_rng(0)
+    rcfg = cfgs[0].train.render_config()
+    zc = {z: value_coordinates(sample_params(np.tile([0, 0, z], (2000, 1)), rng, rcfg), rcfg)[:, 2] for z in (0, 1)}
+    glue("m_size_coords", f"from {zc[0].min():.2f} to {zc[0].max():.2f} for large objects and from {zc[1].min():.2f} "
+         f"to {zc[1].max():.2f} for small ones")
     msamples = [r.samples() for r in mruns]
     plots.show_grid(np.stack([sm["grid"][sm["classes"].index(c)] for sm in msamples for c in (mfar, *md1)]),
                     row_labels=[f"seed {r.cfg.train.seed}: {c}" for r in mruns for c in (mfar, *md1)],
@@ -303,7 +325,7 @@ if mirrored:
     plt.show()
 else:
     for k in ("m_classes", "m_far", "m_far_finals", "m_d1", "m_order", "m_verdict", "m_bottleneck", "m_signal",
-              "m_area_cmp"):
+              "m_area_cmp", "m_weak", "m_shape_best", "m_size_coords"):
         glue(k, "not run (mirrored=False)")
 
 # %% [markdown]
@@ -313,7 +335,9 @@ else:
 # **{glue:text}`m_verdict`**. Its order of emergence, judged as above: {glue:text}`m_order`. The
 # mirrored far class's samples are right, per variable, on this fraction (evaluator; rejected samples
 # count as wrong): {glue:text}`m_bottleneck`. The variable that lags is the capability the mirrored
-# set does not teach; the grid shows what the model draws instead.
+# set does not teach; the grid shows what the model draws instead. Over training (the figure of
+# {glue:text}`m_far` and of the weakest distance-1 class, {glue:text}`m_weak`), the far class's
+# shape is right on at most {glue:text}`m_shape_best` of its samples, averaged over seeds.
 #
 # Why one corner and not the other? The concept signal (Park et al. 2024) is not the same for every
 # value on every shape. An object's area in pixels at this scale's size ranges (mean, and range over
@@ -321,7 +345,11 @@ else:
 # chapter's corner, "small" has to be learned on a triangle (in `001` it is shown on a circle);
 # from the mirrored corner "large" is shown only on a triangle (`110`) and has to be put on a circle:
 # {glue:text}`m_area_cmp` the model has seen. Which variable lags in the mirrored far class (above)
-# says whether that is where it fails.
+# says whether that is where it fails. The network is told each training image's own size as a
+# number (`cond_values="drawn"`: 0 at the middle of the large range, 1 at the middle of the small),
+# which at these ranges runs {glue:text}`m_size_coords`; so from the mirrored corner every circle it
+# was shown carried a size number near 1, and `000` asks for a circle at a size number near 0, where
+# it has seen only triangles.
 #
 # ## Figs. 13-15: mean generated images and the probes' predictions
 #
@@ -514,6 +542,11 @@ else:
 # (`cglib.emergence.chosen_candidate`, the rule the search script prints too):
 # **{glue:text}`chosen`**. Are this chapter's `cpu` runs that candidate's own runs (the same run
 # ids)? {glue:text}`same_runs`.
+#
+# A run id names a config, not a machine: the same run trained on another CPU ends differently,
+# because the order of floating-point operations changes the trajectory. The record was made on
+# {glue:text}`record_machine`; this page was built on {glue:text}`page_machine`. Where the page's
+# runs are the record's, their finals side by side: {glue:text}`record_vs_page`.
 
 # %%
 from cglib.emergence import chosen_candidate, recorded_sweep, seed_search_summary, seed_search_verdict
@@ -533,6 +566,25 @@ else:
     same = {run_id(c) for c in cfgs} <= ids
     glue("same_runs", "yes" if same else "no: the preset is not the chosen candidate's recipe on these seeds")
 display(verd.style.format("{:.2f}", subset=["worst"]).set_caption("each candidate's verdict"))
+from cglib.records import entry, machine
+
+newest_search = sorted(RESULTS.glob("seed_search_*.json"))[-1]
+here = machine()
+glue("record_machine", f"{entry(newest_search)['machine']} ({newest_search.name})")
+glue("page_machine", f"{here['cpu']}, {here['cores']} cores, flags {', '.join(here['flags']) or 'none'}, torch "
+     f"{here['torch']}" + (f", {here['gpu']}" if "gpu" in here else ""))
+rec_far = summ.loc[chosen, "111"] if chosen in summ.index.get_level_values(0) else pd.Series(dtype=float)
+both = [s for s in finals.columns if s in rec_far.index]
+if scale == "cpu" and same and far == "111" and both:
+    rec_pass, page_pass = bool((rec_far[both] >= REACHED).all()), bool((finals.loc[far, both] >= REACHED).all())
+    side = "; ".join(f"seed {s}: record {fmt_acc(rec_far[s])}, this page {fmt_acc(finals.loc[far, s])}" for s in both)
+    glue("record_vs_page", f"`111` at the last evaluation, {side}. " + (
+        f"Both say the recipe {'passes' if page_pass else 'fails'} on these seeds." if rec_pass == page_pass else
+        f"**The verdicts differ**: the record's runs {'pass' if rec_pass else 'fail'}, this page's "
+        f"{'pass' if page_pass else 'fail'} (the corner search below judges the recipe on the machine it ran on)"))
+else:
+    glue("record_vs_page", "not compared: this page's runs are not the record's (another scale, seed, "
+         "training set or recipe)")
 fig, ax = plt.subplots(figsize=(6.2, 3.4))
 for i, (cand, gc) in enumerate(search[search.concept_class == "111"].groupby("candidate")):
     for s, gs in gc.groupby("seed"):
@@ -549,3 +601,39 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # and their trials on an H100 and on the CPU, the GPU runs, the sampler re-judgements) is on the
 # appendix page [How the recipes were chosen](research_log.ipynb), each with the script that remakes it
 # and the machine it was made on.
+
+# %% [markdown]
+# ## A recipe from both corners (*record*)
+#
+# The mirrored section above asks whether this chapter's recipe composes from the other corner. The
+# corner search (`benchmarks/corner_search.py`, rerun it to remake this record; `cglib.corners`)
+# judges candidates for the `cpu` preset from both: each trained on the minimal set and on its
+# mirror, on seeds 0, 1 and 2, six runs per candidate. A candidate passes only when on all six the
+# far class (`111`, `000`) is at {glue:text}`reached` or more at **each of its last
+# {glue:text}`last_k` evaluations** (under a constant learning rate a capability comes and goes, so
+# one last evaluation can pass by luck) and no distance group reaches the bar before a nearer one. A
+# screen stops runs early and is judged the same way at the step it reached; its verdict says so.
+# The newest record: {glue:text}`corner_record`. Verdicts: {glue:text}`corner_verdicts`.
+
+# %%
+from cglib.corners import LAST_K, corner_summary, corner_verdict
+
+glue("last_k", LAST_K)
+corner_files = sorted(RESULTS.glob("corner_search_*.json"))
+if corner_files:
+    csearch = recorded_sweep(corner_files[-1])
+    csumm = corner_summary(csearch)
+    cverd = corner_verdict(csumm)
+    glue("corner_record", f"{corner_files[-1].name}, made on {entry(corner_files[-1])['machine']}")
+    glue("corner_verdicts", "; ".join(f"**{c}**: {r.verdict}" for c, r in cverd.iterrows()))
+    fig, axes = plt.subplots(2, 1, figsize=(6.4, 6.6))
+    for ax, (corner, g) in zip(axes, csearch.groupby("corner")):
+        plots.record_curves(g, csumm.xs(corner, level="corner").far.iloc[0], ax=ax, title=f"{corner} set")
+    plt.tight_layout()
+    plt.show()
+    display(cverd.style.format("{:.2f}", subset=["worst"]).set_caption("each candidate's verdict from both corners"))
+    display(csumm.style.format("{:.2f}", subset=[c for c in csumm.columns if pd.api.types.is_float_dtype(csumm[c])])
+            .set_caption("every candidate on every corner and seed, at its last evaluation"))
+else:
+    glue("corner_record", "none yet")
+    glue("corner_verdicts", "none yet")

@@ -41,6 +41,7 @@ from IPython.display import Markdown, display
 
 from cglib import plots
 from cglib.book import glue
+from cglib.corners import CORNERS, far_class
 from cglib.emergence import recorded_sweep
 from cglib.records import entry, record_files, summary
 
@@ -52,7 +53,7 @@ log[["date", "machine", "script", "decided"]].style.set_caption("every record, o
 # %% [markdown]
 # The {glue:text}`n_records` records, one section each: how it was made, what it decided, the
 # table of its runs at their last evaluation (accuracy with rejection unless the record says
-# otherwise), and `111`'s accuracy over training, one line per run.
+# otherwise), and the far class's accuracy over training (`111`; from the mirrored set `000`), one line per run.
 
 # %%
 NUMERIC = "{:.2f}"
@@ -65,7 +66,15 @@ for path in files:
     tab = summary(path)
     num = [c for c in tab.columns if pd.api.types.is_float_dtype(tab[c])]
     display(tab.style.format(NUMERIC, subset=num).set_caption(f"{e['name']}: every run"))
-    if e["kind"] != "sampler":
+    if e["kind"] == "corner_search":  # each corner's own far class
+        frame = recorded_sweep(path)
+        fig, axes = plt.subplots(2, 1, figsize=(8, 6.6))
+        for ax, (corner, g) in zip(axes, frame.groupby("corner")):
+            cls = far_class(CORNERS[corner])
+            plots.record_curves(g, cls, ax=ax, title=f"{cls} over training, {corner} set ({e['name']})")
+        plt.tight_layout()
+        plt.show()
+    elif e["kind"] != "sampler":
         plots.record_curves(recorded_sweep(path), "111", title=f"111 over training ({e['name']})")
         plt.tight_layout()
         plt.show()

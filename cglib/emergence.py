@@ -275,10 +275,11 @@ def record_frame(rec: dict) -> pd.DataFrame:
     for r in rec["runs"]:
         if r["metrics"]:
             f = pd.DataFrame(r["metrics"])
-            f["variant"] = r.get("name") or f"{r['candidate']}_s{r['seed']}"
+            f["variant"] = r.get("name") or "_".join([r["candidate"], *([r["corner"]] if "corner" in r else []),
+                                                      f"s{r['seed']}"])
             if "seed" in r:
                 f["seed"], f["candidate"] = r["seed"], r["candidate"]
-            for k in ("run_id", "finished", "n_final"):
+            for k in ("run_id", "finished", "n_final", "corner"):
                 if k in r:
                     f[k] = r[k]
             frames.append(f)

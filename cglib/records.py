@@ -116,7 +116,8 @@ def entry(path: str | Path) -> dict:
 
 def summary(path: str | Path) -> pd.DataFrame:
     """A record as the table the research log shows: per candidate and seed for seed searches
-    (``seed_search_summary``), per variant for trials (``trial_summary``), per run and sampler for
+    (``seed_search_summary``), per candidate, corner and seed for corner searches (``corners.corner_summary``),
+    per variant for trials (``trial_summary``), per run and sampler for
     sampler re-judgements."""
     rec = json.loads(Path(path).read_text())
     kind = entry(path)["kind"]
@@ -125,6 +126,9 @@ def summary(path: str | Path) -> pd.DataFrame:
                 for r in rec["rows"]]
         return pd.DataFrame(rows).set_index(["run", "sampler"])
     frame = record_frame(rec)
+    if kind == "corner_search":
+        from .corners import corner_summary
+        return corner_summary(frame)
     return seed_search_summary(frame, "111") if kind == "seed_search" else trial_summary(frame)
 
 

@@ -198,6 +198,9 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     # the U-Net runs carry the paper's judge's reading too (runs made before it existed are read back without it)
     assert g["unet_official"].count("seed") == 2 if stored else g["unet_official"].startswith("not stored")
     assert g["pn_order"].count("seed") == 2 and g["pn_params"].endswith("M")
+    # the record section says where the record and the page were made, and compares finals only at cpu
+    assert g["record_vs_page"].startswith("not compared: ") and "cores, flags" in g["page_machine"]
+    assert g["last_k"] == "3" and (g["corner_verdicts"] == "none yet" or "**base**: fails" in g["corner_verdicts"])
     assert g["pn_gpu"].startswith("none yet")  # no GPU record of the paper preset (the paper's code) so far
     # the recorded seed search is read, every candidate gets a verdict, and the run-id check is not asked at smoke
     assert g["verdicts"].count("passes") + g["verdicts"].count("fails") + g["verdicts"].count("incomplete") >= 2

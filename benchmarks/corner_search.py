@@ -1,0 +1,129 @@
+"""The recipe search of issue 24: candidates for the `cpu` preset, each judged from both corners of the cube.
+
+Every candidate is the `cpu` preset of 2026-11-28 (pinned below as ``BASE``, the recipe the seed search
+chose on the minimal set alone) with a few fields changed, trained on the minimal set {000, 100, 010, 001}
+and on its mirror {111, 011, 101, 110}, each on seeds 0, 1 and 2: six runs per candidate
+(``cglib.corners``).  Each run is an ordinary run in the run store (default `runs/`, the book's own, so
+``base``'s runs are the ones chapter 4 reads back at `cpu`).  A screen trains every run only up to
+``--stop-at`` steps (a checkpoint, as an interruption would leave it); confirming resumes the same runs to
+their full budget, so a screen costs nothing extra.  Two single-thread runs train at a time (the 2-core
+machine's best throughput; a run alone gets both cores), through ``cglib.sweep``.
+
+Verdict (``corners.corner_verdict``): a candidate passes when on all six runs the far class (``111``,
+``000``) is at 0.8 or more at each of the last three evaluations (200 samples per class at the last of a
+finished run, 40 before) and no distance group reaches 0.8 before a nearer one.
+
+Usage:
+  python benchmarks/corner_search.py --candidates base,small_wide --corners mirrored --stop-at 960   # screen
+  python benchmarks/corner_search.py --candidates small_wide                                         # confirm
+  python benchmarks/corner_search.py --collect --out benchmarks/results/corner_search_<date>.json
+Prints one row per candidate, corner and seed (``corners.corner_summary``), then each candidate's verdict.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import sys
+from pathlib import Path
+
+#: the repository root: the script runs from a checkout where cglib is not installed (a GPU image)
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")]))
+
+#: The `cpu` preset as the seed search of 2026-11-28 chose it (`b64_drawn_ratio59`), pinned so that the
+#: search means the same after the preset changes.
+BASE = dict(width=32, cond="film", cond_embed="mlp", cond_values="drawn", attention=False, T=400, target="v",
+            sample_steps=20, n_train=5000, epochs=25.0, batch=64, lr=2e-3, ema=0.995,
+            size_large=(0.24, 0.34), size_small=(0.15, 0.19),
+            eval_every=160, n_eval=40, n_eval_final=200, overprompt=(1.25, 1.5, 2.0, 2.5, 3.0))
+CANDIDATES = {  # name -> fields changed from BASE, and why
+    "base": {},
+    # On the mirrored corner the far class 000 (large red circle) fails on shape: colour and size come out
+    # right, but "large" stays on the triangle, the only large shape that corner trains on (chapter 4).
+    # Circles are seen only small there, up to radius 0.19 of the side, and must be drawn at 0.24-0.34.
+    # Spreading the small sizes to 0.13-0.21 (the same middle, 0.17, so the small/large ratio stays the
+    # paper's 0.59) shows the size knob over a wider range on every shape and brings the largest small
+    # circle closer to the smallest large one; the evaluator reads clean and blurred renders of every class
+    # at these ranges at 0.99-1.00.
+    "small_wide": {"size_small": (0.13, 0.21)},
+    # The condition through an additive embedding: one vector per value of each variable, interpolated by
+    # the drawn value coordinate and summed (cond_embed="per_variable"), instead of one MLP over the
+    # joint tuple, which can bind "large" to "triangle" inside the embedding itself.
+    "additive": {"cond_embed": "per_variable"},
+}
+SEEDS = (0, 1, 2)
+
+
+def config(name: str, corner: str, seed: int):
+    from cglib.config import ExperimentConfig
+    from cglib.corners import CORNERS
+    return ExperimentConfig().replace(**{**BASE, **CANDIDATES[name], "seed": seed, "train_classes": CORNERS[corner]})
+
+
+def make_jobs(names, corners, seeds):
+    """(candidate, corner, seed, config) for every seed, corner and candidate, seeds outermost (so a
+    screen with two workers trains the pair of runs of one seed side by side)."""
+    return [(n, c, s, config(n, c, s)) for s in seeds for c in corners for n in names]
+
+
+def main():
+    from cglib.corners import CORNERS
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--candidates", default=",".join(CANDIDATES))
+    ap.add_argument("--corners", default=",".join(CORNERS))
+    ap.add_argument("--seeds", default=",".join(map(str, SEEDS)))
+    ap.add_argument("--stop-at", type=int, default=None, help="screen: stop every run at this step")
+    ap.add_argument("--root", default="runs")
+    ap.add_argument("--workers", type=int, default=2, help="runs at once with the local executor")
+    ap.add_argument("--collect", action="store_true", help="train nothing; report what the run store holds")
+    ap.add_argument("--out", default="")
+    a = ap.parse_args()
+    from cglib.runs import Run, run_dir, run_id
+
+    names, corners = a.candidates.split(","), a.corners.split(",")
+    for given, known, what in ((names, CANDIDATES, "candidate"), (corners, CORNERS, "corner")):
+        if [n for n in given if n not in known]:
+            sys.exit(f"unknown {what}(s) {[n for n in given if n not in known]}; known: {', '.join(known)}")
+    seeds = [int(s) for s in a.seeds.split(",")]
+    jobs = make_jobs(names, corners, seeds)
+    if not a.collect:
+        from cglib.sweep import sweep
+        sweep([c for *_, c in jobs], a.root, workers=a.workers, stop_after=a.stop_at)
+    from cglib.records import machine
+    where = ("read back from the run store by --collect (trained by earlier calls)" if a.collect
+             else f"trained {a.workers} runs at a time on this machine")
+    record = {"what": f"benchmarks/corner_search.py: candidates for the cpu preset from both corners "
+                      f"({', '.join(corners)}) on seeds {', '.join(map(str, seeds))}, {where}; acc = accuracy "
+                      "with rejection, 40 samples per class per evaluation and 200 at the last evaluation of a "
+                      "finished run; a run that is not finished was stopped by a screen",
+              "date": datetime.date.today().isoformat(), "base": BASE,
+              "written_on": machine(),  # where this call ran (the trainer, unless --collect)
+              "runs": []}
+    for n, corner, s, c in jobs:
+        r = Run(run_dir(run_id(c), a.root), c)
+        m = r.metrics()
+        if not m:
+            continue
+        record["runs"].append({"candidate": n, "corner": corner, "seed": s, "overrides": CANDIDATES[n],
+                               "run_id": r.id, "finished": r.finished, "steps": c.train.steps,
+                               "wall_s": max(x["wall_s"] for x in m),
+                               "n_final": c.train.n_eval_final if r.finished else c.train.n_eval, "metrics": m})
+    if record["runs"]:
+        import pandas as pd
+
+        from cglib.corners import corner_summary, corner_verdict
+        from cglib.emergence import record_frame
+        pd.set_option("display.width", 200)
+        summ = corner_summary(record_frame(record))
+        print(summ.to_string(float_format=lambda v: f"{v:.2f}"))
+        print(corner_verdict(summ, seeds=seeds, corners=corners).to_string(float_format=lambda v: f"{v:.2f}"))
+    if a.out:
+        Path(a.out).write_text(json.dumps(record, default=list))
+        print("wrote", a.out)
+
+
+if __name__ == "__main__":
+    main()

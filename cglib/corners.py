@@ -1,0 +1,94 @@
+"""Both corners of the concept cube: a recipe judged from the minimal training set and from its mirror.
+
+The concept graph has no preferred corner.  The book trains from the minimal set {000, 100, 010, 001}
+(section 3.1) and from its mirror {111, 011, 101, 110} (every value flipped), where the theory predicts the
+same order of emergence.  A recipe passes only when, on each corner and each of seeds 0, 1 and 2, the far
+class (``111``, ``000``) is at ``REACHED`` or more at each of its run's last ``LAST_K`` evaluations (a
+capability comes and goes under a constant learning rate, so one last evaluation is not enough) and no
+distance group reaches the bar before a nearer one (Fig. 5's order).  A run stopped early (a screen) is
+read the same way at the step it reached, and its verdict says it is a screen.
+
+Used in: benchmarks/corner_search.py, book/04_emergence and book/research_log (through ``cglib.records``).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .concepts import PRESETS, distances, mirror
+from .emergence import REACHED, emergence_order, first_reach, fmt_acc
+
+#: The two training sets every recipe is judged from, by name.
+CORNERS = {"minimal": PRESETS["minimal"], "mirrored": mirror(PRESETS["minimal"])}
+#: How many of a run's last evaluations its far class must hold the bar at.
+LAST_K = 3
+
+
+def far_class(train_classes) -> str:
+    """The class furthest from a training set (``111`` from the minimal set, ``000`` from the mirrored)."""
+    dist = distances(train_classes)
+    return max(dist, key=lambda c: (dist[c], c))
+
+
+def corner_of(train_classes) -> str:
+    """The name in ``CORNERS`` of a training set (``"other"`` if it is neither corner)."""
+    return next((k for k, v in CORNERS.items() if set(v) == set(train_classes)), "other")
+
+
+def corner_summary(frame: pd.DataFrame, last_k: int = LAST_K) -> pd.DataFrame:
+    """One row per (candidate, corner, seed) of a corner-search record (``emergence.record_frame`` of
+    ``benchmarks/corner_search.py``'s output): the last step, whether the run finished, its far class, that
+    class's accuracy (with rejection) at the last evaluation and the lowest of its last ``last_k``
+    evaluations, its rejections and per-variable accuracies (evaluator) at the last, the worst
+    distance-1 class there, its best accuracy at any evaluation, whether Fig. 5's order holds
+    (``first_reach``: no distance reaches the bar before a nearer one) and ``emergence_order``'s verdict
+    (the stricter one that needs the onsets apart by more than sampling noise)."""
+    rows = []
+    for (cand, corner, seed), g in frame.groupby(["candidate", "corner", "seed"], sort=False):
+        train = sorted(g[g.in_train].concept_class.unique())
+        far = far_class(train)
+        curve = g[g.concept_class == far].sort_values("step")
+        last = g[g.step == g.step.max()].set_index("concept_class")
+        tail = curve.acc.iloc[-last_k:]
+        reach = first_reach(g.assign(seed=seed), per_seed=True)
+        rows.append({"candidate": cand, "corner": corner, "seed": seed, "step": int(g.step.max()),
+                     "finished": bool(g["finished"].iloc[0]) if "finished" in g else True, "far": far,
+                     "final": last.loc[far, "acc"], f"last {last_k} min": tail.min() if len(tail) == last_k else np.nan,
+                     "reject": last.loc[far, "reject_rate"],
+                     **{v: last.loc[far, f"measured_{v}"] for v in ("shape", "color", "size")},
+                     "worst distance 1": last[last.distance == 1].acc.min(), "best": curve.acc.max(),
+                     "in order": bool(reach["in order"].iloc[0]),
+                     "order verdict": emergence_order(g.assign(seed=seed))["verdict"].iloc[0]})
+    return pd.DataFrame(rows).set_index(["candidate", "corner", "seed"])
+
+
+def corner_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS), reached: float = REACHED,
+                   last_k: int = LAST_K) -> pd.DataFrame:
+    """Per candidate of ``corner_summary``: ``passes`` when every (corner, seed) run finished with its far
+    class at ``reached`` or more at each of its last ``last_k`` evaluations and in Fig. 5's order;
+    ``fails`` as soon as one finished run falls short (naming the runs and why); a candidate whose short
+    runs are all unfinished ``fails the screen``, one whose unfinished runs all hold the bar so far
+    ``passes the screen``; runs not trained at all leave it ``incomplete``.  ``worst`` is the lowest
+    last-``last_k`` minimum over the runs it has."""
+    col = f"last {last_k} min"
+    rows = []
+    for cand, g in summary.groupby(level=0, sort=False):
+        g = g.droplevel(0)
+        short = g[(g[col].fillna(-1) < reached) | ~g["in order"]]
+        why = [f"{c} seed {s} {'' if r.finished else f'(screen, step {r.step}) '}"
+               + (f"{r.far} {fmt_acc(r[col], reached)}" if not r[col] >= reached else "out of order")
+               for (c, s), r in short.iterrows()]
+        missing = [f"{c} seed {s}" for c in corners for s in seeds if (c, s) not in g.index]
+        if len(short[short.finished]):
+            verdict = "fails: " + "; ".join(why)
+        elif len(short):
+            verdict = "fails the screen: " + "; ".join(why)
+        elif missing:
+            verdict = "incomplete: " + ", ".join(missing) + " not trained"
+        elif not g.finished.all():
+            verdict = f"passes the screen (at step {int(g.step.min())} or later)"
+        else:
+            verdict = "passes"
+        rows.append({"candidate": cand, "runs": len(g), "finished": int(g.finished.sum()),
+                     "worst": g[col].min(), "verdict": verdict})
+    return pd.DataFrame(rows).set_index("candidate")

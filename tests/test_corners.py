@@ -1,0 +1,102 @@
+"""The corner search's verdict (cglib.corners) on constructed records, and its base recipe pinned to the preset."""
+import importlib.util
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cglib.concepts import all_classes, distances
+from cglib.corners import CORNERS, corner_of, corner_summary, corner_verdict, far_class
+
+STEPS = (160, 320, 480, 640, 800, 960)
+
+
+def run_rows(candidate, corner, seed, far_curve, finished=True, d1=0.95):
+    """One run's metrics: training classes at 1.0 from the start, distance 1 at ``d1`` from step 320, the far
+    class along ``far_curve`` (one value per step)."""
+    dist = distances(CORNERS[corner])
+    rows = []
+    for i, step in enumerate(STEPS[:len(far_curve)]):
+        for c in all_classes(3):
+            acc = {0: 1.0, 1: d1 if step >= 320 else 0.1}.get(dist[c], far_curve[i])
+            rows.append(dict(candidate=candidate, corner=corner, seed=seed, step=step, concept_class=c, acc=acc,
+                             distance=dist[c], in_train=dist[c] == 0, reject_rate=0.0, measured_shape=acc,
+                             measured_color=1.0, measured_size=1.0, finished=finished))
+    return rows
+
+
+def search_script():
+    """benchmarks/corner_search.py as a module (benchmarks/ is not a package)."""
+    spec = importlib.util.spec_from_file_location("corner_search", Path(__file__).parents[1] / "benchmarks" / "corner_search.py")
+    cs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(cs)
+    return cs
+
+
+GOOD = (0.0, 0.1, 0.5, 0.9, 0.85, 0.95)
+
+
+def frame(**runs):
+    """``runs``: candidate -> {(corner, seed): kwargs of run_rows}; unnamed runs follow GOOD."""
+    rows = []
+    for cand, special in runs.items():
+        for corner in CORNERS:
+            for seed in (0, 1, 2):
+                rows += run_rows(cand, corner, seed, **special.get((corner, seed), {"far_curve": GOOD}))
+    return pd.DataFrame(rows)
+
+
+def test_far_classes_and_corner_names():
+    assert far_class(CORNERS["minimal"]) == "111" and far_class(CORNERS["mirrored"]) == "000"
+    assert corner_of(("110", "111", "011", "101")) == "mirrored" and corner_of(("000", "111")) == "other"
+
+
+def test_verdict_needs_the_last_three_evaluations_on_all_six_runs():
+    f = frame(good={},
+              # ends at 0.95 but was at 0.5 two evaluations before: a last-evaluation rule would pass it
+              dip={("mirrored", 1): {"far_curve": (0.0, 0.1, 0.9, 0.9, 0.5, 0.95)}},
+              # the far class first reaches the bar before the distance-1 classes do: out of Fig. 5's order
+              early={("minimal", 2): {"far_curve": (0.9, 0.9, 0.9, 0.9, 0.9, 0.9), "d1": 0.95}},
+              # a screen: stopped at step 800, below the bar there
+              screen={("mirrored", 0): {"far_curve": (0.0, 0.1, 0.2, 0.3, 0.4), "finished": False}},
+              screen_ok={k: {"far_curve": (0.0, 0.1, 0.9, 0.9, 0.85), "finished": False} for k in [("minimal", 0), ("mirrored", 0)]})
+    summ = corner_summary(f)
+    assert len(summ) == 5 * 6
+    assert summ.loc[("dip", "mirrored", 1), "last 3 min"] == 0.5
+    assert summ.loc[("dip", "mirrored", 1), "final"] == 0.95
+    assert not summ.loc[("early", "minimal", 2), "in order"]
+    v = corner_verdict(summ)
+    assert v.loc["good", "verdict"] == "passes" and v.loc["good", "worst"] == 0.85
+    assert v.loc["dip", "verdict"].startswith("fails: mirrored seed 1 000 0.50")
+    assert v.loc["early", "verdict"] == "fails: minimal seed 2 out of order"
+    assert v.loc["screen", "verdict"].startswith("fails the screen: mirrored seed 0 (screen, step 800) 000 0.20")
+    assert v.loc["screen_ok", "verdict"] == "passes the screen (at step 800 or later)"
+
+
+def test_missing_runs_leave_a_candidate_incomplete():
+    f = frame(good={})
+    f = f[~((f.corner == "mirrored") & (f.seed == 2))]
+    assert corner_verdict(corner_summary(f)).loc["good", "verdict"] == "incomplete: mirrored seed 2 not trained"
+
+
+def test_the_search_base_is_the_cpu_preset_on_both_corners():
+    """Chapter 4's runs at `cpu` (the minimal set and its mirrored section) are the search's `base` runs."""
+    from cglib.config import preset
+    from cglib.runs import run_id
+    cs = search_script()
+    for corner, classes in CORNERS.items():
+        for s in cs.SEEDS:
+            assert run_id(cs.config("base", corner, s)) == run_id(preset("cpu", seed=s, train_classes=classes))
+    ids = {run_id(cs.config(n, "mirrored", 0)) for n in cs.CANDIDATES}
+    assert len(ids) == len(cs.CANDIDATES)  # every candidate changes the recipe
+    with pytest.raises(KeyError):
+        cs.config("nonexistent", "minimal", 0)
+
+
+def test_the_search_trains_six_runs_per_candidate():
+    cs = search_script()
+    jobs = cs.make_jobs(["base", "small_wide"], list(CORNERS), cs.SEEDS)
+    assert len(jobs) == 12 and {(c, s) for n, c, s, _ in jobs if n == "base"} == {(c, s) for c in CORNERS for s in (0, 1, 2)}
+    for n, corner, s, cfg in jobs:
+        assert cfg.train.train_classes == CORNERS[corner] and cfg.train.seed == s and cfg.train.n_eval_final == 200
+    assert jobs[0][2] == jobs[3][2] == 0  # seeds outermost: the first pair of a screen is one seed's
