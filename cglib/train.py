@@ -3,16 +3,14 @@
 Paper: section 4 (learning dynamics, Fig. 5), appendix A.4 (Adam, beta1 0.9,
 beta2 0.99, weight decay 1e-5) and A.5 (50 samples per class per evaluation).
 
-``train(cfg)`` returns the finished ``Run``: read back from the run store if
-this config already finished, resumed from its last checkpoint if it was
-interrupted, trained from scratch otherwise.  The data and the judge come from
-the config's task (``tasks.py``: rendered shapes judged by the evaluator that
-can reject and by the probes, or face images judged by attribute classifiers);
-training never names a dataset.  Every ``eval_every`` steps it samples
-``n_eval`` images of *every* concept class of the graph (seen and unseen) from
-the EMA weights (``n_eval_final`` at the last step), judges them, optionally
-judges the furthest class overprompted (``TrainConfig.overprompt``), and
-appends one row per class to ``metrics.jsonl``.
+``train(cfg)`` returns the finished ``Run``: read back from the run store if this config already finished,
+resumed from its last checkpoint if it was interrupted, trained from scratch otherwise. The data and the judge
+come from the config's task (``tasks.py``: rendered shapes judged by the evaluator that can reject and by the
+probes, or face images judged by attribute classifiers); training never names a dataset. Every ``eval_every``
+steps it samples ``n_eval`` images of *every* concept class of the graph (seen and unseen) from the EMA weights
+(``n_eval_final`` at the last step), judges them, optionally judges the furthest class overprompted
+(``TrainConfig.overprompt``), and appends one row per class to ``metrics.jsonl``.  Each row also carries
+``wall_s`` and ``eval_s`` (seconds so far, and of them in evaluation).
 
 Used in: book/03_diffusion, book/04_emergence, book/05_frequency, book/06_finetuning and chapter 7 (faces).
 """
@@ -151,7 +149,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_factor(t.lr_schedule, k, total))
     g_cpu = torch.Generator().manual_seed(t.seed)
     g_dev = torch.Generator(device=dev).manual_seed(t.seed + 1)
-    step, wall, rows, loss_avg = 0, 0.0, [], None
+    step, wall, rows, loss_avg, eval_s = 0, 0.0, [], None, 0.0
     if run.checkpoint_path.exists():  # resume exactly where the last checkpoint left off
         ck = torch.load(run.checkpoint_path, map_location=dev, weights_only=False)
         model.load_state_dict(ck["model"])
@@ -160,6 +158,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         g_cpu.set_state(ck["g_cpu"])
         g_dev.set_state(ck["g_dev"].to(g_dev.get_state().device))
         step, wall, rows, loss_avg = ck["step"], ck["wall_s"], ck["rows"], ck["loss_avg"]
+        eval_s = ck.get("eval_s")  # None: a checkpoint from before evaluation was timed (unknown from then on)
         if "sched" in ck:
             sched.load_state_dict(ck["sched"])
         else:  # a checkpoint from before the scheduler was saved: put it at the step reached
@@ -210,6 +209,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
             bar.update(1)
         if step % t.eval_every == 0 or step == total:
             n_eval = t.n_eval_final if step == total and t.n_eval_final else t.n_eval
+            t_eval = time.perf_counter()
             images = generate(ema, diffusion, classes, n_eval, t.image_size, t.seed + 10_000)
             new = judge(images, classes, n_eval)
             if t.overprompt and (step == total or not t.overprompt_every or step % t.overprompt_every == 0):
@@ -217,11 +217,13 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
             more = {}
             if t.second_sampler and (step == total or (t.second_sampler_every and step % t.second_sampler_every == 0)):
                 more = second_reading(new, ema, diffusion, classes, t.n_eval, t, judge)
-            wall += time.perf_counter() - t0
-            t0 = time.perf_counter()
+            now = time.perf_counter()  # eval_s: sampling and judging, so that a run says what its evaluation costs
+            eval_s = eval_s if eval_s is None else eval_s + now - t_eval
+            wall, t0 = wall + now - t0, now
             epoch = step * t.batch / len(x_all)
             for r in new:
-                r.update(step=step, epoch=round(epoch, 4), wall_s=round(wall, 2), loss=round(loss_avg, 5))
+                r.update(step=step, epoch=round(epoch, 4), wall_s=round(wall, 2), loss=round(loss_avg, 5),
+                         eval_s=eval_s and round(eval_s, 2))
             rows += new
             k = min(t.grid_k, n_eval)
             grid = images.reshape(len(classes), n_eval, *images.shape[1:])
@@ -230,7 +232,8 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
             save_torch_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                                "sched": sched.state_dict(), "g_cpu": g_cpu.get_state(), "g_dev": g_dev.get_state(),
                                "step": step,
-                               "wall_s": wall, "rows": rows, "loss_avg": loss_avg, "config": cfg.to_dict(),
+                               "wall_s": wall, "eval_s": eval_s, "rows": rows, "loss_avg": loss_avg,
+                               "config": cfg.to_dict(),
                                "library_version": LIBRARY_VERSION}, run.checkpoint_path)
             if bar:
                 fr = next(r for r in new if r["concept_class"] == far)
@@ -241,7 +244,8 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
                 return run
     if bar:
         bar.close()
-    run.mark_done({"steps": step, "wall_s": round(wall, 2), "device": str(dev), "threads_at_end": torch.get_num_threads(),
+    run.mark_done({"steps": step, "wall_s": round(wall, 2), "eval_s": eval_s and round(eval_s, 2), "device": str(dev),
+                   "threads_at_end": torch.get_num_threads(),
                    "final": {r["concept_class"]: r["acc"] for r in rows if r["step"] == step}})
     return run
 

@@ -6,7 +6,7 @@ from cglib.config import ExperimentConfig, preset
 from cglib.runs import run_id
 from cglib.train import train
 
-KEYS_THAT_VARY = {"wall_s"}
+KEYS_THAT_VARY = {"wall_s", "eval_s"}
 
 
 def _strip(rows):
@@ -27,6 +27,10 @@ def test_smoke_run_writes_the_run_store(run_root):
     assert r111["distance"] == 2 and not r111["in_train"]
     assert run.samples()["grid"].shape == (8, 4, 3, 28, 28)
     assert ExperimentConfig.from_dict(json.loads((run.path / "config.json").read_text())) == cfg
+    # the time spent evaluating, so far, beside the whole time: part of it, growing
+    t = sorted({(r["step"], r["eval_s"], r["wall_s"]) for r in rows})
+    assert all(0 < e <= w for _, e, w in t) and t[1][1] > t[0][1]
+    assert json.loads((run.path / "DONE").read_text())["eval_s"] == t[-1][1]
 
 
 def test_finished_run_is_read_back_not_retrained(run_root):
@@ -47,6 +51,17 @@ def test_resume_gives_identical_metrics(run_root, tmp_path):
     resumed = train(cfg, run_root, progress=False)
     assert resumed.finished
     assert _strip(resumed.metrics()) == _strip(whole)
+
+
+def test_a_checkpoint_from_before_evaluation_was_timed_resumes_with_it_unknown(run_root):
+    import torch
+    cfg = preset("smoke", seed=6)
+    part = train(cfg, run_root, progress=False, stop_after=4)
+    ck = torch.load(part.checkpoint_path, weights_only=False)
+    del ck["eval_s"]
+    torch.save(ck, part.checkpoint_path)
+    rows = train(cfg, run_root, progress=False).metrics()
+    assert [r["eval_s"] is None for r in rows if r["concept_class"] == "000"] == [False, True]
 
 
 def test_cache_key_changes_with_config():
