@@ -53,6 +53,10 @@ CANDIDATES = {  # name -> fields changed from BASE, and why
     # the drawn value coordinate and summed (cond_embed="per_variable"), instead of one MLP over the
     # joint tuple, which can bind "large" to "triangle" inside the embedding itself.
     "additive": {"cond_embed": "per_variable"},
+    # Global self-attention at the lowest resolution (7 x 7), so that the outline of a large object can be
+    # drawn as one thing: a large circle has been shown to this network only as a small one, and what it
+    # draws instead is a large triangle with rounded corners.
+    "attention": {"attention": True},
 }
 SEEDS = (0, 1, 2)
 

@@ -47,6 +47,16 @@ def main():
         seeds = ", ".join(str(s) for s in summ.index.get_level_values(1))
         print(f"{rec.name} ({e['date']}, {e['machine']}): {summ.index[0][0]} at step {summ.step.max()}, "
               f"111 ends at {per_seed} on seeds {seeds}")
+    corner = sorted(results.glob("corner_search_*.json"))
+    if corner:  # every candidate from both corners: its far class at each run's last evaluation, and its verdict
+        from cglib.corners import corner_summary, corner_verdict
+        summ, e = corner_summary(recorded_sweep(corner[-1])), entry(corner[-1])
+        verdict = corner_verdict(summ)
+        for cand, g in summ.groupby(level=0, sort=False):
+            runs = "; ".join(f"{c} {g.loc[(cand, c)].far.iloc[0]} " + " / ".join(
+                fmt_acc(v, REACHED) for v in g.loc[(cand, c)]["final"]) + f" at step {g.loc[(cand, c)].step.max()}"
+                for c in g.index.get_level_values(1).unique())
+            print(f"{corner[-1].name} ({e['date']}): {cand}: {runs}: {verdict.loc[cand, 'verdict']}")
 
 
 if __name__ == "__main__":

@@ -35,14 +35,25 @@ def corner_of(train_classes) -> str:
     return next((k for k, v in CORNERS.items() if set(v) == set(train_classes)), "other")
 
 
+def fig5_order(reach: pd.Series) -> str:
+    """Fig. 5's order read off the first step each distance group reached the bar (``first_reach``): ``in
+    order`` (no group before a nearer one; a shared evaluation counts as in order here), ``not reached:
+    distance k, ...`` or ``out of order: distance b before distance a``."""
+    never = [f"distance {d}" for d, s in reach.items() if np.isnan(s)]
+    if never:
+        return "not reached: " + ", ".join(never)
+    wrong = [f"distance {b} before distance {a}" for (a, sa), (b, sb) in zip(reach.items(), list(reach.items())[1:])
+             if sb < sa]
+    return "out of order: " + "; ".join(wrong) if wrong else "in order"
+
+
 def corner_summary(frame: pd.DataFrame, last_k: int = LAST_K) -> pd.DataFrame:
     """One row per (candidate, corner, seed) of a corner-search record (``emergence.record_frame`` of
     ``benchmarks/corner_search.py``'s output): the last step, whether the run finished, its far class, that
     class's accuracy (with rejection) at the last evaluation and the lowest of its last ``last_k``
     evaluations, its rejections and per-variable accuracies (evaluator) at the last, the worst
-    distance-1 class there, its best accuracy at any evaluation, whether Fig. 5's order holds
-    (``first_reach``: no distance reaches the bar before a nearer one) and ``emergence_order``'s verdict
-    (the stricter one that needs the onsets apart by more than sampling noise)."""
+    distance-1 class there, its best accuracy at any evaluation, Fig. 5's order (``fig5_order``) and
+    ``emergence_order``'s verdict (the stricter one that needs the onsets apart by more than sampling noise)."""
     rows = []
     for (cand, corner, seed), g in frame.groupby(["candidate", "corner", "seed"], sort=False):
         train = sorted(g[g.in_train].concept_class.unique())
@@ -50,14 +61,14 @@ def corner_summary(frame: pd.DataFrame, last_k: int = LAST_K) -> pd.DataFrame:
         curve = g[g.concept_class == far].sort_values("step")
         last = g[g.step == g.step.max()].set_index("concept_class")
         tail = curve.acc.iloc[-last_k:]
-        reach = first_reach(g.assign(seed=seed), per_seed=True)
+        reach = first_reach(g.assign(seed=seed)).sort_index()  # first step each distance group reaches the bar
         rows.append({"candidate": cand, "corner": corner, "seed": seed, "step": int(g.step.max()),
                      "finished": bool(g["finished"].iloc[0]) if "finished" in g else True, "far": far,
                      "final": last.loc[far, "acc"], f"last {last_k} min": tail.min() if len(tail) == last_k else np.nan,
                      "reject": last.loc[far, "reject_rate"],
                      **{v: last.loc[far, f"measured_{v}"] for v in ("shape", "color", "size")},
                      "worst distance 1": last[last.distance == 1].acc.min(), "best": curve.acc.max(),
-                     "in order": bool(reach["in order"].iloc[0]),
+                     "order": fig5_order(reach),
                      "order verdict": emergence_order(g.assign(seed=seed))["verdict"].iloc[0]})
     return pd.DataFrame(rows).set_index(["candidate", "corner", "seed"])
 
@@ -68,27 +79,30 @@ def corner_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS
     class at ``reached`` or more at each of its last ``last_k`` evaluations and in Fig. 5's order;
     ``fails`` as soon as one finished run falls short (naming the runs and why); a candidate whose short
     runs are all unfinished ``fails the screen``, one whose unfinished runs all hold the bar so far
-    ``passes the screen``; runs not trained at all leave it ``incomplete``.  ``worst`` is the lowest
-    last-``last_k`` minimum over the runs it has."""
+    ``passes the screen``; runs not trained, or stopped before their ``last_k``-th evaluation, leave it
+    ``incomplete``.  ``worst`` is the lowest last-``last_k`` minimum over the runs it has."""
     col = f"last {last_k} min"
     rows = []
     for cand, g in summary.groupby(level=0, sort=False):
         g = g.droplevel(0)
-        short = g[(g[col].fillna(-1) < reached) | ~g["in order"]]
+        early = g[g[col].isna()]  # fewer than last_k evaluations so far: not judged yet
+        judged = g[g[col].notna()]
+        short = judged[(judged[col] < reached) | (judged.order != "in order")]
         why = [f"{c} seed {s} {'' if r.finished else f'(screen, step {r.step}) '}"
-               + (f"{r.far} {fmt_acc(r[col], reached)}" if not r[col] >= reached else "out of order")
+               + (f"{r.far} {fmt_acc(r[col], reached)}" if r[col] < reached else f"{r.far} held, but {r.order}")
                for (c, s), r in short.iterrows()]
-        missing = [f"{c} seed {s}" for c in corners for s in seeds if (c, s) not in g.index]
+        missing = [f"{c} seed {s} " + (f"(fewer than {last_k} evaluations)" if (c, s) in early.index else "(not trained)")
+                   for c in corners for s in seeds if (c, s) not in judged.index]
         if len(short[short.finished]):
             verdict = "fails: " + "; ".join(why)
         elif len(short):
             verdict = "fails the screen: " + "; ".join(why)
         elif missing:
-            verdict = "incomplete: " + ", ".join(missing) + " not trained"
+            verdict = "incomplete: " + ", ".join(missing)
         elif not g.finished.all():
             verdict = f"passes the screen (at step {int(g.step.min())} or later)"
         else:
             verdict = "passes"
-        rows.append({"candidate": cand, "runs": len(g), "finished": int(g.finished.sum()),
+        rows.append({"candidate": cand, "runs": len(judged), "finished": int(g.finished.sum()),
                      "worst": g[col].min(), "verdict": verdict})
     return pd.DataFrame(rows).set_index("candidate")

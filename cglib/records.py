@@ -21,6 +21,8 @@ from .emergence import record_frame, seed_search_summary, trial_summary
 #: The machines the records were made on, as the sessions that made them described them.
 MACHINE_2026_11_26 = "2 x86-64 cores, 24 GiB, no GPU (the development machine of 2026-11-26)"
 MACHINE_2026_11_28 = "2 x86-64 cores (AVX2, about 2 GHz), 24 GiB, no GPU (the development machine of 2026-11-28)"
+MACHINE_2026_12_02 = ("2 AMD EPYC cores (AVX-512 and AVX-512-BF16, no AMX), 24 GiB, no GPU "
+                      "(the development machine of 2026-12-01 and 2026-12-02)")
 
 #: One entry per record file (by stem): how to read it (``kind``), the script and command that remake it,
 #: the machine it was made on, what it decided, and for a retired script the commit that still holds it.

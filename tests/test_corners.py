@@ -64,11 +64,12 @@ def test_verdict_needs_the_last_three_evaluations_on_all_six_runs():
     assert len(summ) == 5 * 6
     assert summ.loc[("dip", "mirrored", 1), "last 3 min"] == 0.5
     assert summ.loc[("dip", "mirrored", 1), "final"] == 0.95
-    assert not summ.loc[("early", "minimal", 2), "in order"]
+    assert summ.loc[("early", "minimal", 2), "order"] == "out of order: distance 2 before distance 1"
+    assert summ.loc[("good", "minimal", 0), "order"] == "in order"
     v = corner_verdict(summ)
     assert v.loc["good", "verdict"] == "passes" and v.loc["good", "worst"] == 0.85
     assert v.loc["dip", "verdict"].startswith("fails: mirrored seed 1 000 0.50")
-    assert v.loc["early", "verdict"] == "fails: minimal seed 2 out of order"
+    assert v.loc["early", "verdict"] == "fails: minimal seed 2 111 held, but out of order: distance 2 before distance 1"
     assert v.loc["screen", "verdict"].startswith("fails the screen: mirrored seed 0 (screen, step 800) 000 0.20")
     assert v.loc["screen_ok", "verdict"] == "passes the screen (at step 800 or later)"
 
@@ -76,7 +77,11 @@ def test_verdict_needs_the_last_three_evaluations_on_all_six_runs():
 def test_missing_runs_leave_a_candidate_incomplete():
     f = frame(good={})
     f = f[~((f.corner == "mirrored") & (f.seed == 2))]
-    assert corner_verdict(corner_summary(f)).loc["good", "verdict"] == "incomplete: mirrored seed 2 not trained"
+    assert corner_verdict(corner_summary(f)).loc["good", "verdict"] == "incomplete: mirrored seed 2 (not trained)"
+    # a run stopped before its third evaluation is not judged yet (not failed on a missing number)
+    f = frame(good={("mirrored", 2): {"far_curve": (0.0, 0.1), "finished": False}})
+    assert corner_verdict(corner_summary(f)).loc["good", "verdict"] == ("incomplete: mirrored seed 2 "
+                                                                         "(fewer than 3 evaluations)")
 
 
 def test_the_search_base_is_the_cpu_preset_on_both_corners():
