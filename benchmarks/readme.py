@@ -52,10 +52,12 @@ def main():
         from cglib.corners import corner_summary, corner_verdict
         summ, e = corner_summary(recorded_sweep(corner[-1])), entry(corner[-1])
         verdict = corner_verdict(summ)
-        for cand, g in summ.groupby(level=0, sort=False):
-            runs = "; ".join(f"{c} {g.loc[(cand, c)].far.iloc[0]} " + " / ".join(
-                fmt_acc(v, REACHED) for v in g.loc[(cand, c)]["final"]) + f" at step {g.loc[(cand, c)].step.max()}"
-                for c in g.index.get_level_values(1).unique())
+        judged = summ[summ["last 3 min"].notna()]  # runs stopped before their third evaluation are not judged
+        for cand, g in judged.groupby(level=0, sort=False):
+            g = g.droplevel(0)
+            runs = "; ".join(f"{c} {gc.far.iloc[0]} " + " / ".join(fmt_acc(v, REACHED) for v in gc["final"])
+                             + f" (seeds {', '.join(map(str, gc.index))}) at step {gc.step.max()}"
+                             for c, gc in ((c, g.xs(c, level="corner")) for c in g.index.get_level_values(0).unique()))
             print(f"{corner[-1].name} ({e['date']}): {cand}: {runs}: {verdict.loc[cand, 'verdict']}")
 
 

@@ -78,6 +78,17 @@ CATALOG = {
         machine="one NVIDIA H200, three runs at a time", made="86082d7",
         decided="the paper preset of that day (this library's U-Net with the official optimiser and "
                 "conditioning; not the official network) did not compose 111 on any seed"),
+    "corner_search_2026-12-02": dict(
+        kind="corner_search", script="benchmarks/corner_search.py",
+        command="python benchmarks/corner_search.py --collect --out benchmarks/results/corner_search_2026-12-02.json",
+        machine=MACHINE_2026_12_02 + ", two single-thread runs at a time", made="this record's commit (2026-12-02)",
+        decided="no candidate for the cpu preset yet: the preset (base) never composes 000 from the mirrored set "
+                "(shape wrong: large rounded triangles); of three levers screened at 960 steps, the additive "
+                "condition embedding lifts the mirrored far class but breaks the minimal set's (111 drawn too "
+                "small to be an object), and wider small sizes and attention leave 000 at 0.00-0.10 by then. "
+                "A candidate was stopped once a run had failed decisively (small_wide after the mirrored set's "
+                "seed 0, attention after three runs), as the seed search stops one; the base's minimal-set runs "
+                "are the seed-search record's (another machine) and were not retrained here"),
 }
 
 
