@@ -57,6 +57,11 @@ CANDIDATES = {  # name -> fields changed from BASE, and why
     # drawn as one thing: a large circle has been shown to this network only as a small one, and what it
     # draws instead is a large triangle with rounded corners.
     "attention": {"attention": True},
+    # Additive across variables like `additive`, but each variable through its own small MLP before the sum
+    # (the paper's code's EmbedFC, trained here): `additive` lifted the mirrored set's 000 and drew the minimal
+    # set's 111 too small to be an object, as if the linear sum of "small" and "triangle" overshot; a
+    # nonlinear map per variable can scale each variable's part of the sum.
+    "additive_mlp": {"cond_embed": "per_variable_mlp"},
 }
 SEEDS = (0, 1, 2)
 

@@ -615,7 +615,7 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # screen stops runs early and is judged the same way at the step it reached; its verdict says so.
 # The newest record: {glue:text}`corner_record`. Verdicts: {glue:text}`corner_verdicts`.
 #
-# Where each candidate's far class fails, at each run's last evaluation (mean over the seeds trained;
+# Where each candidate's far class fails, at each run's last evaluation (mean over the seeds judged;
 # the weakest variable, and the share of samples the evaluator rejected as no valid object):
 # {glue:text}`corner_bottleneck`. Where most samples are rejected every variable reads low: the
 # model draws something too small, too faint or broken to be an object, not the wrong object; a low
@@ -631,17 +631,19 @@ if corner_files:
     csumm = corner_summary(csearch)
     cverd = corner_verdict(csumm)
     glue("corner_record", f"{corner_files[-1].name}, made on {entry(corner_files[-1])['machine']}")
-    glue("corner_verdicts", "; ".join(f"**{c}**: {r.verdict}" for c, r in cverd.iterrows()))
+    glue("corner_verdicts", "; ".join(f"{c}: {r.verdict}" for c, r in cverd.iterrows()))
     # where each candidate's far class fails, per corner: its weakest variable at the last evaluation (mean over
     # seeds; a rejected sample counts as wrong on every variable), and how many of its samples were rejected
-    mean = csumm.groupby(level=["candidate", "corner"], sort=False)[["shape", "color", "size", "reject"]].mean()
+    judged = csumm[csumm[f"last {LAST_K} min"].notna()]  # a run stopped before its third evaluation is not judged
+    mean = judged.groupby(level=["candidate", "corner"], sort=False)[["shape", "color", "size", "reject"]].mean()
     glue("corner_bottleneck", "; ".join(
         f"{cand} from the {corner} set: {r[['shape', 'color', 'size']].astype(float).idxmin()} "
         f"{r[['shape', 'color', 'size']].min():.2f}, {r.reject:.0%} rejected"
         for (cand, corner), r in mean.iterrows()))
     fig, axes = plt.subplots(2, 1, figsize=(6.4, 6.6))
     for ax, (corner, g) in zip(axes, csearch.groupby("corner")):
-        plots.record_curves(g, csumm.xs(corner, level="corner").far.iloc[0], ax=ax, title=f"{corner} set")
+        plots.record_curves(g, csumm.xs(corner, level="corner").far.iloc[0], ax=ax, title=f"{corner} set",
+                            keys=csearch.candidate.unique())
     plt.tight_layout()
     plt.show()
     display(cverd.style.format("{:.2f}", subset=["worst"]).set_caption("each candidate's verdict from both corners"))

@@ -71,7 +71,8 @@ for path in files:
         fig, axes = plt.subplots(2, 1, figsize=(8, 6.6))
         for ax, (corner, g) in zip(axes, frame.groupby("corner")):
             cls = far_class(CORNERS[corner])
-            plots.record_curves(g, cls, ax=ax, title=f"{cls} over training, {corner} set ({e['name']})")
+            plots.record_curves(g, cls, ax=ax, title=f"{cls} over training, {corner} set ({e['name']})",
+                                keys=frame.candidate.unique())
         plt.tight_layout()
         plt.show()
     elif e["kind"] != "sampler":

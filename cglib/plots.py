@@ -130,14 +130,15 @@ def plot_curves(table, measure: str = "acc", ax=None, x: str = "step", title: st
     return ax
 
 
-def record_curves(frame, cls: str = "111", ax=None, title: str | None = None):
+def record_curves(frame, cls: str = "111", ax=None, title: str | None = None, keys=None):
     """``cls``'s accuracy in a recorded search (``emergence.record_frame``): one line per variant, each drawn
     from its own evaluations (variants evaluated on other step grids keep unbroken lines), coloured by
-    candidate where the record has candidates and seeds."""
+    candidate where the record has candidates and seeds (``keys``: every candidate in colour order, so that
+    panels of one record drawn apart give each candidate the same colour)."""
     ax = ax or plt.subplots(figsize=(8, 3.6))[1]
     sub = frame[frame.concept_class == cls]
     by = "candidate" if "candidate" in sub else "variant"
-    keys = list(sub[by].unique())
+    keys = list(keys) if keys is not None else list(sub[by].unique())
     cmap = plt.cm.tab10 if len(keys) <= 10 else plt.cm.tab20
     colours = {k: cmap(i % cmap.N) for i, k in enumerate(keys)}
     seen = set()

@@ -83,12 +83,13 @@ CATALOG = {
         command="python benchmarks/corner_search.py --collect --out benchmarks/results/corner_search_2026-12-02.json",
         machine=MACHINE_2026_12_02 + ", two single-thread runs at a time", made="a7b1999",
         decided="no candidate for the cpu preset yet: the preset (base) never composes 000 from the mirrored set "
-                "(shape wrong: large rounded triangles); of three levers screened at 960 steps, the additive "
+                "(shape wrong: large rounded triangles); of four levers screened at 960 steps, the additive "
                 "condition embedding lifts the mirrored far class but breaks the minimal set's (111 drawn too "
-                "small to be an object), and wider small sizes and attention leave 000 at 0.00-0.10 by then. "
-                "A candidate was stopped once a run had failed decisively (small_wide after the mirrored set's "
-                "seed 0, attention after three runs), as the seed search stops one; the base's minimal-set runs "
-                "are the seed-search record's (another machine) and were not retrained here"),
+                "small to be an object), per-variable MLPs summed do neither well (111 0.42, 000 0.20 on seed 0), "
+                "and wider small sizes and attention leave 000 at 0.00-0.10 by then. A candidate was stopped "
+                "once a run had failed decisively (small_wide after the mirrored set's seed 0, attention after "
+                "three runs, additive_mlp after seed 0 of each), as the seed search stops one; the base's "
+                "minimal-set runs are the seed-search record's (another machine) and were not retrained here"),
 }
 
 

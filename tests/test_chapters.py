@@ -200,7 +200,7 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     assert g["pn_order"].count("seed") == 2 and g["pn_params"].endswith("M")
     # the record section says where the record and the page were made, and compares finals only at cpu
     assert g["record_vs_page"].startswith("not compared: ") and "cores, flags" in g["page_machine"]
-    assert g["last_k"] == "3" and (g["corner_verdicts"] == "none yet" or "**base**: fails" in g["corner_verdicts"])
+    assert g["last_k"] == "3" and (g["corner_verdicts"] == "none yet" or "base: fails" in g["corner_verdicts"])
     assert g["corner_verdicts"] == "none yet" or re.search(r"base from the mirrored set: shape 0\.\d\d, \d+% rejected",
                                                             g["corner_bottleneck"]), g["corner_bottleneck"]
     assert g["pn_gpu"].startswith("none yet")  # no GPU record of the paper preset (the paper's code) so far
