@@ -81,7 +81,7 @@ CATALOG = {
     "corner_search_2026-12-02": dict(
         kind="corner_search", script="benchmarks/corner_search.py",
         command="python benchmarks/corner_search.py --collect --out benchmarks/results/corner_search_2026-12-02.json",
-        machine=MACHINE_2026_12_02 + ", two single-thread runs at a time", made="a7b1999",
+        machine=MACHINE_2026_12_02 + ", two single-thread runs at a time", made="a7b1999, extended in d15d22e",
         decided="no candidate for the cpu preset yet: the preset (base) never composes 000 from the mirrored set "
                 "(shape wrong: large rounded triangles); of four levers screened at 960 steps, the additive "
                 "condition embedding lifts the mirrored far class but breaks the minimal set's (111 drawn too "
