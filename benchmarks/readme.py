@@ -49,15 +49,13 @@ def main():
               f"111 ends at {per_seed} on seeds {seeds}")
     corner = sorted(results.glob("corner_search_*.json"))
     if corner:  # every candidate from both corners: its far class at each run's last evaluation, and its verdict
-        from cglib.corners import corner_summary, corner_verdict
+        from cglib.corners import corner_summary, corner_verdict, judged
         summ, e = corner_summary(recorded_sweep(corner[-1])), entry(corner[-1])
         verdict = corner_verdict(summ)
-        judged = summ[summ["last 3 min"].notna()]  # runs stopped before their third evaluation are not judged
-        for cand, g in judged.groupby(level=0, sort=False):
-            g = g.droplevel(0)
+        for cand, g in judged(summ).groupby(level=0, sort=False):
             runs = "; ".join(f"{c} {gc.far.iloc[0]} " + " / ".join(fmt_acc(v, REACHED) for v in gc["final"])
-                             + f" (seeds {', '.join(map(str, gc.index))}) at step {gc.step.max()}"
-                             for c, gc in ((c, g.xs(c, level="corner")) for c in g.index.get_level_values(0).unique()))
+                             + f" (seeds {', '.join(str(k[2]) for k in gc.index)}) at step {gc.step.max()}"
+                             for c, gc in g.groupby(level="corner", sort=False))
             print(f"{corner[-1].name} ({e['date']}): {cand}: {runs}: {verdict.loc[cand, 'verdict']}")
 
 

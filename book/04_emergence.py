@@ -552,7 +552,8 @@ else:
 from cglib.emergence import chosen_candidate, recorded_sweep, seed_search_summary, seed_search_verdict
 from cglib.runs import run_id
 
-search = recorded_sweep(sorted(RESULTS.glob("seed_search_*.json"))[-1])
+newest_search = sorted(RESULTS.glob("seed_search_*.json"))[-1]
+search = recorded_sweep(newest_search)
 print(search.attrs["what"])
 summ = seed_search_summary(search, "111")
 verd = seed_search_verdict(summ, cls="111", reached=REACHED)
@@ -568,7 +569,6 @@ else:
 display(verd.style.format("{:.2f}", subset=["worst"]).set_caption("each candidate's verdict"))
 from cglib.records import entry, machine
 
-newest_search = sorted(RESULTS.glob("seed_search_*.json"))[-1]
 here = machine()
 glue("record_machine", f"{entry(newest_search)['machine']} ({newest_search.name})")
 glue("page_machine", f"{here['cpu']}, {here['cores']} cores, flags {', '.join(here['flags']) or 'none'}, torch "
@@ -622,7 +622,7 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # shape with few rejections means it draws the other shape.
 
 # %%
-from cglib.corners import LAST_K, corner_summary, corner_verdict
+from cglib.corners import LAST_K, corner_summary, corner_verdict, judged
 
 glue("last_k", LAST_K)
 corner_files = sorted(RESULTS.glob("corner_search_*.json"))
@@ -634,17 +634,12 @@ if corner_files:
     glue("corner_verdicts", "; ".join(f"{c}: {r.verdict}" for c, r in cverd.iterrows()))
     # where each candidate's far class fails, per corner: its weakest variable at the last evaluation (mean over
     # seeds; a rejected sample counts as wrong on every variable), and how many of its samples were rejected
-    judged = csumm[csumm[f"last {LAST_K} min"].notna()]  # a run stopped before its third evaluation is not judged
-    mean = judged.groupby(level=["candidate", "corner"], sort=False)[["shape", "color", "size", "reject"]].mean()
+    mean = judged(csumm).groupby(level=["candidate", "corner"], sort=False)[["shape", "color", "size", "reject"]].mean()
     glue("corner_bottleneck", "; ".join(
         f"{cand} from the {corner} set: {r[['shape', 'color', 'size']].astype(float).idxmin()} "
         f"{r[['shape', 'color', 'size']].min():.2f}, {r.reject:.0%} rejected"
         for (cand, corner), r in mean.iterrows()))
-    fig, axes = plt.subplots(2, 1, figsize=(6.4, 6.6))
-    for ax, (corner, g) in zip(axes, csearch.groupby("corner")):
-        plots.record_curves(g, csumm.xs(corner, level="corner").far.iloc[0], ax=ax, title=f"{corner} set",
-                            keys=csearch.candidate.unique())
-    plt.tight_layout()
+    plots.corner_curves(csearch)
     plt.show()
     display(cverd.style.format("{:.2f}", subset=["worst"]).set_caption("each candidate's verdict from both corners"))
     display(csumm.style.format("{:.2f}", subset=[c for c in csumm.columns if pd.api.types.is_float_dtype(csumm[c])])

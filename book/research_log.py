@@ -41,7 +41,6 @@ from IPython.display import Markdown, display
 
 from cglib import plots
 from cglib.book import glue
-from cglib.corners import CORNERS, far_class
 from cglib.emergence import recorded_sweep
 from cglib.records import entry, record_files, summary
 
@@ -67,13 +66,7 @@ for path in files:
     num = [c for c in tab.columns if pd.api.types.is_float_dtype(tab[c])]
     display(tab.style.format(NUMERIC, subset=num).set_caption(f"{e['name']}: every run"))
     if e["kind"] == "corner_search":  # each corner's own far class
-        frame = recorded_sweep(path)
-        fig, axes = plt.subplots(2, 1, figsize=(8, 6.6))
-        for ax, (corner, g) in zip(axes, frame.groupby("corner")):
-            cls = far_class(CORNERS[corner])
-            plots.record_curves(g, cls, ax=ax, title=f"{cls} over training, {corner} set ({e['name']})",
-                                keys=frame.candidate.unique())
-        plt.tight_layout()
+        plots.corner_curves(recorded_sweep(path), title=f" ({e['name']})")
         plt.show()
     elif e["kind"] != "sampler":
         plots.record_curves(recorded_sweep(path), "111", title=f"111 over training ({e['name']})")

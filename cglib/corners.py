@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .concepts import PRESETS, distances, mirror
-from .emergence import REACHED, emergence_order, first_reach, fmt_acc
+from .emergence import REACHED, emergence_order, fig5_order, first_reach, fmt_acc
 
 #: The two training sets every recipe is judged from, by name.
 CORNERS = {"minimal": PRESETS["minimal"], "mirrored": mirror(PRESETS["minimal"])}
@@ -33,18 +33,6 @@ def far_class(train_classes) -> str:
 def corner_of(train_classes) -> str:
     """The name in ``CORNERS`` of a training set (``"other"`` if it is neither corner)."""
     return next((k for k, v in CORNERS.items() if set(v) == set(train_classes)), "other")
-
-
-def fig5_order(reach: pd.Series) -> str:
-    """Fig. 5's order read off the first step each distance group reached the bar (``first_reach``): ``in
-    order`` (no group before a nearer one; a shared evaluation counts as in order here), ``not reached:
-    distance k, ...`` or ``out of order: distance b before distance a``."""
-    never = [f"distance {d}" for d, s in reach.items() if np.isnan(s)]
-    if never:
-        return "not reached: " + ", ".join(never)
-    wrong = [f"distance {b} before distance {a}" for (a, sa), (b, sb) in zip(reach.items(), list(reach.items())[1:])
-             if sb < sa]
-    return "out of order: " + "; ".join(wrong) if wrong else "in order"
 
 
 def corner_summary(frame: pd.DataFrame, last_k: int = LAST_K) -> pd.DataFrame:
@@ -73,6 +61,11 @@ def corner_summary(frame: pd.DataFrame, last_k: int = LAST_K) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["candidate", "corner", "seed"])
 
 
+def judged(summary: pd.DataFrame, last_k: int = LAST_K) -> pd.DataFrame:
+    """The runs of ``corner_summary`` that can be judged: those with at least ``last_k`` evaluations."""
+    return summary[summary[f"last {last_k} min"].notna()]
+
+
 def corner_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS), reached: float = REACHED,
                    last_k: int = LAST_K) -> pd.DataFrame:
     """Per candidate of ``corner_summary``: ``passes`` when every (corner, seed) run finished with its far
@@ -85,14 +78,13 @@ def corner_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS
     rows = []
     for cand, g in summary.groupby(level=0, sort=False):
         g = g.droplevel(0)
-        early = g[g[col].isna()]  # fewer than last_k evaluations so far: not judged yet
-        judged = g[g[col].notna()]
-        short = judged[(judged[col] < reached) | (judged.order != "in order")]
+        ok = judged(g, last_k)  # the others have fewer than last_k evaluations so far: not judged yet
+        short = ok[(ok[col] < reached) | (ok.order != "in order")]
         why = [f"{c} seed {s} {'' if r.finished else f'(screen, step {r.step}) '}"
                + (f"{r.far} {fmt_acc(r[col], reached)}" if r[col] < reached else f"{r.far} held, but {r.order}")
                for (c, s), r in short.iterrows()]
-        missing = [f"{c} seed {s} " + (f"(fewer than {last_k} evaluations)" if (c, s) in early.index else "(not trained)")
-                   for c in corners for s in seeds if (c, s) not in judged.index]
+        missing = [f"{c} seed {s} " + (f"(fewer than {last_k} evaluations)" if (c, s) in g.index else "(not trained)")
+                   for c in corners for s in seeds if (c, s) not in ok.index]
         if len(short[short.finished]):
             verdict = "fails: " + "; ".join(why)
         elif len(short):
@@ -103,6 +95,6 @@ def corner_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS
             verdict = f"passes the screen (at step {int(g.step.min())} or later)"
         else:
             verdict = "passes"
-        rows.append({"candidate": cand, "runs": len(judged), "finished": int(g.finished.sum()),
+        rows.append({"candidate": cand, "runs": len(ok), "finished": int(g.finished.sum()),
                      "worst": g[col].min(), "verdict": verdict})
     return pd.DataFrame(rows).set_index("candidate")

@@ -154,6 +154,19 @@ def record_curves(frame, cls: str = "111", ax=None, title: str | None = None, ke
     return ax
 
 
+def corner_curves(frame, title: str = ""):
+    """A corner search's record (``emergence.record_frame`` with a ``corner`` column): one panel per corner
+    with its own far class (``corners.far_class``), one line per run, each candidate one colour in every panel."""
+    from .corners import CORNERS, far_class
+    groups = list(frame.groupby("corner"))
+    fig, axes = plt.subplots(len(groups), 1, figsize=(8, 3.3 * len(groups)), squeeze=False)
+    for ax, (corner, g) in zip(axes[:, 0], groups):
+        cls = far_class(CORNERS[corner])
+        record_curves(g, cls, ax=ax, title=f"{cls} over training, {corner} set{title}", keys=frame.candidate.unique())
+    fig.tight_layout()
+    return fig
+
+
 # ---------------------------------------------------------------- images over training (Fig. 5c) and means (Figs. 13-15)
 
 
