@@ -62,6 +62,13 @@ CANDIDATES = {  # name -> fields changed from BASE, and why
     # set's 111 too small to be an object, as if the linear sum of "small" and "triangle" overshot; a
     # nonlinear map per variable can scale each variable's part of the sum.
     "additive_mlp": {"cond_embed": "per_variable_mlp"},
+    # `additive` with triangles of a circle's area (render.RenderConfig.triangle="equal_area"; the evaluator
+    # reads a triangle's size from its area-equivalent radius).  Under `additive` the minimal set's small
+    # triangles (101) shrink below small circles and 111 to specks, as if "small", learned on circles only,
+    # took the same number of pixels off a triangle, which at the circle's box has 2/pi of its ink; at equal
+    # area the two shapes lose the same ink between large and small (the size signal is even).  Refuted if
+    # 111 is still rejected as too small.
+    "additive_equal_area": {"cond_embed": "per_variable", "triangle": "equal_area"},
 }
 SEEDS = (0, 1, 2)
 

@@ -158,6 +158,7 @@ class TrainConfig:
     classifier_steps: int = 400  # training steps of the CelebA attribute classifiers that judge samples
     size_large: tuple = RenderConfig.large  # radius range of "large" objects, fraction of the side (render.py)
     size_small: tuple = RenderConfig.small  # radius range of "small" objects: the size concept signal
+    triangle: str = "box"  # a triangle's extent: "box" (the circle's box) or "equal_area" (the circle's area); render.py
     n_eval_final: int = 0  # samples per class at the last evaluation (0: n_eval); a verdict needs >= 200
     overprompt: tuple = ()  # prompt strengths > 1 at which the furthest class is also judged (hidden capabilities)
     precision: str = "fp32"  # the network's arithmetic in training and sampling: "fp32" or "bf16" (autocast; fast only
@@ -192,7 +193,8 @@ class TrainConfig:
         try:
             self.render_config()  # the size ranges are checked where they are defined
         except ValueError as e:
-            raise ValueError(f"TrainConfig size_large={self.size_large!r}, size_small={self.size_small!r}: {e}") from None
+            raise ValueError(f"TrainConfig size_large={self.size_large!r}, size_small={self.size_small!r}, "
+                             f"triangle={self.triangle!r}: {e}") from None
         _check("TrainConfig", "n_eval_final", self.n_eval_final, isinstance(self.n_eval_final, numbers.Integral)
                and not isinstance(self.n_eval_final, bool) and self.n_eval_final >= 0,
                "it must be an integer >= 0 (0: the same as n_eval)")
@@ -222,7 +224,8 @@ class TrainConfig:
 
     def render_config(self) -> RenderConfig:
         """How this run's training images are drawn (and where the evaluator splits sizes)."""
-        return RenderConfig(image_size=self.image_size, large=tuple(self.size_large), small=tuple(self.size_small))
+        return RenderConfig(image_size=self.image_size, large=tuple(self.size_large), small=tuple(self.size_small),
+                            triangle=self.triangle)
 
     def class_counts(self) -> dict[str, int]:
         """The per-class counts of the training set (explicit counts, or n_train split evenly)."""

@@ -59,7 +59,7 @@ class Measurement:
     valid: np.ndarray  # (B,) bool: exactly one object, inside the renderer's ranges
     reason: np.ndarray  # (B,) str: "ok" or why the image was rejected (see REASONS)
     values: np.ndarray  # (B, n_variables) int value indices, -1 where not measured
-    radius: np.ndarray  # (B,) half-extent of the object in pixels (nan if none)
+    radius: np.ndarray  # (B,) size radius, pixels: the half-extent (a triangle's / triangle_scale; nan if none)
     iou: np.ndarray  # (B,) IoU of the best-fitting ideal shape (nan if none)
     skew: np.ndarray  # (B,) skewness of the object's vertical intensity profile (nan if none)
 
@@ -101,17 +101,17 @@ def measure(images: np.ndarray, n_variables: int = 3, render_cfg: RenderConfig =
         comp = lab == big[0] + 1
         ys, xs = np.nonzero(comp)
         w, h = xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
-        r = max(w, h) / 2
-        radius[i] = r
-        if r < r_min * s:
+        r = max(w, h) / 2  # the box half-side
+        skew[i] = _vertical_skew(diff[i] * ndimage.binary_dilation(comp))  # the soft edge counts too
+        radius[i] = r / (render_cfg.triangle_scale if skew[i] < TRIANGLE_SKEW else 1.0)  # the size radius
+        if radius[i] < r_min * s:
             reason[i] = "speck"
             continue
-        if r > r_max * s:
+        if radius[i] > r_max * s:
             reason[i] = "too_large"
             continue
         boxes[i] = ((xs.min() + xs.max() + 1) / 2, (ys.min() + ys.max() + 1) / 2, r)
         comps[i] = comp
-        skew[i] = _vertical_skew(diff[i] * ndimage.binary_dilation(comp))  # the soft edge counts too
     todo = np.flatnonzero(reason == "ok")
     if len(todo):
         cx, cy, r = boxes[todo].T
@@ -127,7 +127,7 @@ def measure(images: np.ndarray, n_variables: int = 3, render_cfg: RenderConfig =
         color = (rgb[:, 2] > rgb[:, 0]).astype(int)
         values[todo, 0] = shape
         values[todo, 1] = color
-        values[todo, 2] = (r < render_cfg.size_split * s).astype(int)
+        values[todo, 2] = (radius[todo] < render_cfg.size_split * s).astype(int)
         if n_variables > 3:
             values[todo, 3] = bg_value[todo]
         reason[todo[iou[todo] < IOU_MIN]] = "shape"

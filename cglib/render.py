@@ -11,7 +11,10 @@ Free variables that change between objects of one class: location (uniform,
 the shape fully inside the frame), and a small jitter of colour shade and of
 size inside each value's range (the paper samples colour and size along
 continuous axes).  A circle and a triangle of one size value have the same
-bounding box, so "large" means the same extent for both shapes.
+bounding box, so "large" means the same extent for both shapes; with
+``RenderConfig.triangle = "equal_area"`` the triangle's box is instead scaled so
+that it covers as many pixels as the circle of the same size radius (the size
+concept signal equal on both shapes).
 
 Used in: book/01_concept_graphs, and every chapter through ``data.py``.
 """
@@ -32,6 +35,10 @@ DOMINANT, OTHER = (0.80, 1.00), (0.00, 0.15)
 COLOR_CHANNEL = {0: 0, 1: 2}  # red -> R channel, blue -> B channel
 BACKGROUNDS = {0: (1.0, 1.0, 1.0), 1: (0.0, 0.0, 0.0)}  # white, black
 MARGIN = 1.0  # pixels kept free between the shape's bounding box and the frame
+#: How a triangle's box half-side follows the size radius r: "box" draws it in the circle's box (half the
+#: box's area: 2 r^2 against the circle's pi r^2), "equal_area" scales the box by sqrt(pi / 2) so that a
+#: triangle covers a circle's area of the same r.
+TRIANGLE_SCALE = {"box": 1.0, "equal_area": float(np.sqrt(np.pi / 2))}
 
 
 @dataclass(frozen=True)
@@ -47,6 +54,7 @@ class RenderConfig:
     random_location: bool = True  # uniform location; False puts every object in the centre
     large: tuple = SIZE_RANGES[0]  # radius range of "large", fraction of the side
     small: tuple = SIZE_RANGES[1]  # radius range of "small", fraction of the side
+    triangle: str = "box"  # "box" (the circle's bounding box) or "equal_area" (the circle's area); TRIANGLE_SCALE
 
     def __post_init__(self):
         if not isinstance(self.image_size, int) or self.image_size < 12:
@@ -60,6 +68,19 @@ class RenderConfig:
         if self.small[1] >= self.large[0]:
             raise ValueError(f"RenderConfig.small={self.small!r} overlaps large={self.large!r}; every small radius "
                              "must lie below every large one")
+        if self.triangle not in TRIANGLE_SCALE:
+            raise ValueError(f"RenderConfig.triangle={self.triangle!r} is not allowed; use one of "
+                             f"{', '.join(map(repr, TRIANGLE_SCALE))}")
+        fit = 0.5 - MARGIN / self.image_size
+        if self.large[1] * self.triangle_scale > fit:
+            raise ValueError(f"RenderConfig.large={self.large!r} with triangle={self.triangle!r} draws triangles of "
+                             f"half-side {self.large[1] * self.triangle_scale:.3f} of the image, past the frame "
+                             f"({fit:.3f}); lower the largest large radius")
+
+    @property
+    def triangle_scale(self) -> float:
+        """A triangle's box half-side per unit of size radius (``TRIANGLE_SCALE``)."""
+        return TRIANGLE_SCALE[self.triangle]
 
     def size_range(self, value: int) -> tuple:
         """The radius range (fractions of the side) of size value 0 (large) or 1 (small)."""
@@ -121,7 +142,7 @@ def sample_params(values: np.ndarray, rng: np.random.Generator, cfg: RenderConfi
     lo = np.array([cfg.size_range(v)[0] for v in (0, 1)])[size] * s
     hi = np.array([cfg.size_range(v)[1] for v in (0, 1)])[size] * s
     u = rng.random(b) if cfg.jitter_size else np.full(b, 0.5)
-    r = lo + u * (hi - lo)
+    r = (lo + u * (hi - lo)) * np.where(shape == 1, cfg.triangle_scale, 1.0)  # the box half-side drawn
     if cfg.random_location:
         cx = r + MARGIN + rng.random(b) * (s - 2 * (r + MARGIN))
         cy = r + MARGIN + rng.random(b) * (s - 2 * (r + MARGIN))
@@ -148,6 +169,13 @@ def sample_params(values: np.ndarray, rng: np.random.Generator, cfg: RenderConfi
 _COLOR_GAP = float(np.mean(DOMINANT) - np.mean(OTHER))
 
 
+def size_radius(params: dict, cfg: RenderConfig = RenderConfig()) -> np.ndarray:
+    """The size radius (pixels) of drawn objects: the box half-side ``params["r"]``, a triangle's divided
+    by ``cfg.triangle_scale``."""
+    shape = np.asarray(params["shape"])
+    return np.asarray(params["r"], np.float64) / np.where(shape == 1, cfg.triangle_scale, 1.0)
+
+
 def value_coordinates(params: dict, cfg: RenderConfig = RenderConfig()) -> np.ndarray:
     """Each drawn object's *value coordinates* (B, n): per concept variable a number that is 0 at the
     nominal (mid-range) value 0 and 1 at the nominal value 1, read from what was actually drawn:
@@ -158,7 +186,7 @@ def value_coordinates(params: dict, cfg: RenderConfig = RenderConfig()) -> np.nd
     image's own colour and size)."""
     rgb = np.asarray(params["rgb"], np.float64)
     color = ((rgb[:, 2] - rgb[:, 0]) / _COLOR_GAP + 1) / 2
-    r = np.asarray(params["r"], np.float64) / cfg.image_size
+    r = size_radius(params, cfg) / cfg.image_size
     mid_l, mid_s = np.mean(cfg.large), np.mean(cfg.small)
     size = (r - mid_l) / (mid_s - mid_l)
     cols = [np.asarray(params["shape"], np.float64), color, size]
@@ -186,7 +214,8 @@ def size_signal(cfg: RenderConfig = RenderConfig(), n: int = 400, seed: int = 0)
     """The concept signal of size on each shape (Park et al. 2024): the object's area in pixels (summed
     coverage) as (mean, min, max) over ``n`` renders of each of ``large circle``, ``small circle``,
     ``large triangle`` and ``small triangle`` at ``cfg``'s size ranges.  A triangle fills half its box and
-    a circle pi/4 of it, so size changes a circle's image more than a triangle's."""
+    a circle pi/4 of it, so in the circle's box (``triangle="box"``) size changes a circle's image more than
+    a triangle's; ``triangle="equal_area"`` evens the two."""
     rng = np.random.default_rng(seed)
     out = {}
     for shape, sname in ((0, "circle"), (1, "triangle")):

@@ -47,7 +47,8 @@ ADDED_FIELDS = {("model", "p_drop_variable"): 0.0, ("diffusion", "eta"): 0.0, ("
                 ("train", "n_eval_final"): 0, ("train", "overprompt"): (), ("train", "beta2"): 0.99,
                 ("train", "classifier_steps"): 400, ("model", "arch"): "unet",
                 ("diffusion", "data_range"): "[-1, 1]", ("train", "second_sampler"): "",
-                ("train", "second_sampler_every"): 0, ("train", "precision"): "fp32", ("train", "overprompt_every"): 0}
+                ("train", "second_sampler_every"): 0, ("train", "precision"): "fp32", ("train", "overprompt_every"): 0,
+                ("train", "triangle"): "box"}
 
 
 def run_dir(rid: str, root: str | Path | None = None) -> Path:

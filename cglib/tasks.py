@@ -77,7 +77,8 @@ class ShapesTask:
         t = cfg.train
         data = make_dataset(t.class_counts(), t.seed, t.render_config())
         if cfg.model.cond_values == "official":
-            return data.images, training_inputs(data.params, t.size_large, t.image_size)
+            return data.images, training_inputs(data.params, t.size_large, t.image_size,
+                                                t.render_config().triangle_scale)
         return data.images, (data.coords if cfg.model.cond_values == "drawn" else data.values)
 
     def judge(self, cfg: ExperimentConfig, root=None):

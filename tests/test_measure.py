@@ -59,3 +59,22 @@ def test_size_split_follows_the_render_config():
     for c in ("001", "000", "101"):
         m = measure(render([c] * 100, seed=3, cfg=wide), render_cfg=wide)
         assert m.valid.all() and measured_scores(m, c)["acc"] == 1.0
+
+
+def test_equal_area_triangles_read_at_their_size():
+    """With triangle="equal_area" a triangle's box is sqrt(pi/2) the circle's: the evaluator divides it back,
+    so clean and softened renders of every class (at the cpu preset's ranges) keep their size value, and a
+    triangle's size radius is its half-extent over sqrt(pi/2)."""
+    from scipy import ndimage
+
+    from cglib.render import RenderConfig
+    eq = RenderConfig(large=(0.24, 0.34), small=(0.15, 0.19), triangle="equal_area")
+    for c in all_classes(3):
+        x = render([c] * 200, seed=4, cfg=eq)
+        assert measured_scores(measure(x, render_cfg=eq), c)["acc"] == 1.0, c
+        soft = measure(ndimage.gaussian_filter(x, (0, 0, 1.1, 1.1)), render_cfg=eq)
+        assert measured_scores(soft, c)["acc"] >= 0.95, (c, measured_scores(soft, c))
+    box = RenderConfig(large=(0.24, 0.34), small=(0.15, 0.19))
+    x = render(["100"] * 200, seed=4, cfg=box)
+    ratio = measure(x, render_cfg=eq).radius / measure(x, render_cfg=box).radius
+    assert np.allclose(ratio, 1 / eq.triangle_scale) and eq.triangle_scale == np.sqrt(np.pi / 2)

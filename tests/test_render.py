@@ -49,3 +49,25 @@ def test_size_signal_is_stronger_on_circles():
     assert gap["circle"] > 1.3 * gap["triangle"] > 0
     r = np.mean(cfg.large) * 28  # mean radius in pixels: a circle's area is near pi r^2, a triangle's near 2 r^2
     assert abs(sig["large circle"][0] / (np.pi * r * r) - 1) < 0.1 and abs(sig["large triangle"][0] / (2 * r * r) - 1) < 0.1
+
+
+def test_equal_area_triangles_cover_a_circles_area():
+    import numpy as np
+    import pytest
+
+    from cglib.render import RenderConfig, render, size_signal, value_coordinates, sample_params
+    box = RenderConfig(large=(0.24, 0.34), small=(0.15, 0.19))
+    eq = RenderConfig(large=(0.24, 0.34), small=(0.15, 0.19), triangle="equal_area")
+    sig = size_signal(eq, n=200)
+    for z in ("large", "small"):
+        assert abs(sig[f"{z} triangle"][0] / sig[f"{z} circle"][0] - 1) < 0.06, (z, sig)
+    # circles are drawn exactly as in the box geometry, and the size coordinate reads the size radius
+    assert np.array_equal(render(["000", "011"] * 5, seed=1, cfg=box), render(["000", "011"] * 5, seed=1, cfg=eq))
+    values = np.array([[1, 0, 0], [1, 0, 1]] * 50)
+    cb = value_coordinates(sample_params(values, np.random.default_rng(2), box), box)
+    ce = value_coordinates(sample_params(values, np.random.default_rng(2), eq), eq)
+    assert np.allclose(cb, ce, atol=1e-5)
+    with pytest.raises(ValueError, match="triangle='disc'.*'box', 'equal_area'"):
+        RenderConfig(triangle="disc")
+    with pytest.raises(ValueError, match="past the frame"):
+        RenderConfig(large=(0.30, 0.34), image_size=12, small=(0.1, 0.2), triangle="equal_area")
