@@ -97,7 +97,7 @@ def main():
     ap.add_argument("--collect", action="store_true", help="train nothing; report what the run store holds")
     ap.add_argument("--out", default="")
     a = ap.parse_args()
-    from cglib.runs import Run, run_dir, run_id
+    from cglib.runs import run_id
 
     names, corners = a.candidates.split(","), a.corners.split(",")
     for given, known, what in ((names, CANDIDATES, "candidate"), (corners, CORNERS, "corner")):
@@ -108,7 +108,7 @@ def main():
     if not a.collect:
         from cglib.sweep import sweep
         sweep([c for *_, c in jobs], a.root, workers=a.workers, stop_after=a.stop_at)
-    from cglib.records import machine
+    from cglib.records import machine, recorded_entry, run_entry
     where = ("read back from the run store by --collect (trained by earlier calls)" if a.collect
              else f"trained {a.workers} runs at a time on this machine")
     record = {"what": f"benchmarks/corner_search.py: candidates for the cpu preset from both corners "
@@ -119,14 +119,13 @@ def main():
               "written_on": machine(),  # where this call ran (the trainer, unless --collect)
               "runs": []}
     for n, corner, s, c in jobs:
-        r = Run(run_dir(run_id(c), a.root), c)
-        m = r.metrics()
-        if not m:
-            continue
-        record["runs"].append({"candidate": n, "corner": corner, "seed": s, "overrides": CANDIDATES[n],
-                               "run_id": r.id, "finished": r.finished, "steps": c.train.steps,
-                               "wall_s": max(x["wall_s"] for x in m),
-                               "n_final": c.train.n_eval_final if r.finished else c.train.n_eval, "metrics": m})
+        labels = dict(candidate=n, corner=corner, seed=s, overrides=CANDIDATES[n])
+        e = run_entry(c, a.root, **labels)
+        if e is None and a.collect:  # not in this store: the same run (same id) as an earlier record holds it
+            e = recorded_entry(run_id(c), ROOT / "benchmarks" / "results")
+            e = e and {**e, **labels}
+        if e:
+            record["runs"].append(e)
     if record["runs"]:
         import pandas as pd
 

@@ -94,7 +94,6 @@ def main():
     ap.add_argument("--collect", action="store_true", help="train nothing; report what the run store holds")
     ap.add_argument("--out", default="")
     a = ap.parse_args()
-    from cglib.runs import Run, run_dir, run_id
 
     names = a.candidates.split(",")
     unknown = [n for n in names if n not in CANDIDATES]
@@ -117,7 +116,7 @@ def main():
         where = "trained as Ray tasks"
     if a.budget_steps is not None:
         where += f", each stopped at {a.budget_steps} steps (--budget-steps) and judged there"
-    from cglib.records import machine
+    from cglib.records import machine, run_entry
     record = {"what": f"benchmarks/seed_search.py: candidates for the cpu preset on seeds "
                       f"{', '.join(map(str, seeds))}, {where}; "
                       "acc = accuracy with rejection, 40 samples per class per evaluation and 200 at the last "
@@ -126,13 +125,9 @@ def main():
               "written_on": machine(),  # where this call ran: the trainer with a local executor, else only the reader
               "runs": []}
     for n, s, c in jobs:
-        r = Run(run_dir(run_id(c), a.root), c)
-        m = r.metrics()
-        if not m:
-            continue
-        record["runs"].append({"candidate": n, "seed": s, "overrides": CANDIDATES[n], "run_id": r.id,
-                               "finished": r.finished, "steps": c.train.steps, "wall_s": max(x["wall_s"] for x in m),
-                               "n_final": c.train.n_eval_final if r.finished else c.train.n_eval, "metrics": m})
+        e = run_entry(c, a.root, candidate=n, seed=s, overrides=CANDIDATES[n])
+        if e:
+            record["runs"].append(e)
     if record["runs"]:
         from cglib.emergence import (REACHED, chosen_candidate, record_frame, seed_search_summary,
                                      seed_search_verdict)

@@ -620,14 +620,20 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # {glue:text}`corner_bottleneck`. Where most samples are rejected every variable reads low: the
 # model draws something too small, too faint or broken to be an object, not the wrong object; a low
 # shape with few rejections means it draws the other shape.
+#
+# The best candidate so far, by its worst run (the lowest of the far class's last
+# {glue:text}`last_k` evaluations, the least over its six runs; among candidates judged on all six):
+# {glue:text}`corner_best`. The figure after the table shows it from both corners, every class, with
+# the spread over its seeds.
 
 # %%
-from cglib.corners import LAST_K, corner_summary, corner_verdict, judged
+from cglib.corners import CORNERS, LAST_K, best_candidate, corner_summary, corner_verdict, judged
 
 glue("last_k", LAST_K)
 corner_files = sorted(RESULTS.glob("corner_search_*.json"))
 if corner_files:
     csearch = recorded_sweep(corner_files[-1])
+    csearch_overrides = {r["candidate"]: r["overrides"] for r in json.loads(corner_files[-1].read_text())["runs"]}
     csumm = corner_summary(csearch)
     cverd = corner_verdict(csumm)
     glue("corner_record", f"{corner_files[-1].name}, made on {entry(corner_files[-1])['machine']}")
@@ -644,6 +650,22 @@ if corner_files:
     display(cverd.style.format("{:.2f}", subset=["worst"]).set_caption("each candidate's verdict from both corners"))
     display(csumm.style.format("{:.2f}", subset=[c for c in csumm.columns if pd.api.types.is_float_dtype(csumm[c])])
             .set_caption("every candidate on every corner and seed, at its last evaluation"))
+    best = best_candidate(csumm)
+    if best:
+        bname, bworst, bmean = best
+        bsteps = sorted(csumm.loc[bname].step.unique())
+        changed = ", ".join(f"{k}={v!r}" for k, v in csearch_overrides[bname].items()) or "the 2026-11-28 preset"
+        glue("corner_best", f"{bname} ({changed}), worst run {bworst:.2f}, mean over its six runs {bmean:.2f}, "
+             f"judged at step {' or '.join(map(str, bsteps))}"
+             + ("" if csumm.loc[bname].finished.all() else " (screened runs stop early)"))
+        fig, axes = plt.subplots(1, 2, figsize=(13, 3.6))
+        for ax, corner in zip(axes, CORNERS):
+            g = csearch[(csearch.candidate == bname) & (csearch.corner == corner)]
+            plots.plot_curves(g, "acc", ax=ax, title=f"{bname}, {corner} set: mean over seeds, band = min-max")
+        fig.tight_layout()
+        plt.show()
+    else:
+        glue("corner_best", "none yet (no candidate is judged on all six runs)")
 else:
-    for k in ("corner_record", "corner_verdicts", "corner_bottleneck"):
+    for k in ("corner_record", "corner_verdicts", "corner_bottleneck", "corner_best"):
         glue(k, "none yet")

@@ -98,3 +98,21 @@ def corner_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS
         rows.append({"candidate": cand, "runs": len(ok), "finished": int(g.finished.sum()),
                      "worst": g[col].min(), "verdict": verdict})
     return pd.DataFrame(rows).set_index("candidate")
+
+
+def best_candidate(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS),
+                   last_k: int = LAST_K) -> tuple[str, float, float] | None:
+    """The best candidate of ``corner_summary`` among those judged on every corner and seed: the highest
+    worst-run far-class accuracy (the lowest of its last ``last_k`` evaluations, the least over the six
+    runs), ties broken by the mean over them.  Returns (candidate, worst, mean), or None when no candidate
+    has all its runs judged."""
+    col = f"last {last_k} min"
+    scores = []
+    for cand, g in judged(summary, last_k).groupby(level=0, sort=False):
+        g = g.droplevel(0)
+        if all((c, s) in g.index for c in corners for s in seeds):
+            scores.append((float(g[col].min()), float(g[col].mean()), cand))
+    if not scores:
+        return None
+    worst, mean, cand = max(scores)
+    return cand, worst, mean

@@ -114,6 +114,33 @@ def machine() -> dict:
     return info
 
 
+def run_entry(cfg, root, **labels) -> dict | None:
+    """A record's entry for the run of ``cfg`` in the run store ``root`` (``labels`` first: candidate, seed,
+    corner, overrides), or None when the store holds no evaluation of it: its id, whether it finished, its
+    step budget and seconds, the samples per class of its last evaluation, and every metrics row."""
+    from .runs import Run, run_dir, run_id
+    r = Run(run_dir(run_id(cfg), root), cfg)
+    m = r.metrics()
+    if not m:
+        return None
+    return {**labels, "run_id": r.id, "finished": r.finished, "steps": cfg.train.steps,
+            "wall_s": max(x["wall_s"] for x in m),
+            "n_final": cfg.train.n_eval_final if r.finished else cfg.train.n_eval, "metrics": m}
+
+
+def recorded_entry(rid: str, results: str | Path) -> dict | None:
+    """The most complete entry of run ``rid`` in the records of ``results`` (a finished one first, then the
+    most steps), with ``trained_on``: the record's file and the machine it names; None if no record has it."""
+    found = []
+    for path in record_files(results):
+        rec = json.loads(path.read_text())
+        for r in rec.get("runs", []):
+            if r.get("run_id") == rid:
+                where = rec.get("written_on") or CATALOG.get(path.stem, {}).get("machine", "an unrecorded machine")
+                found.append({**r, "trained_on": f"{path.name}: {where}"})
+    return max(found, key=lambda r: (r["finished"], max(x["step"] for x in r["metrics"])), default=None)
+
+
 def record_files(results: str | Path) -> list[Path]:
     """Every record in ``results`` (a ``benchmarks/results`` folder), oldest date first."""
     return sorted(Path(results).glob("*.json"), key=lambda p: (p.stem[-10:], p.stem))

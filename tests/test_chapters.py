@@ -203,6 +203,10 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     assert g["last_k"] == "3" and (g["corner_verdicts"] == "none yet" or "base: fails" in g["corner_verdicts"])
     assert g["corner_verdicts"] == "none yet" or re.search(r"base from the mirrored set: shape 0\.\d\d, \d+% rejected",
                                                             g["corner_bottleneck"]), g["corner_bottleneck"]
+    # the best candidate is named only among those judged on all six runs, with its worst run and its mean
+    assert (g["corner_best"].startswith("none yet")
+            or re.fullmatch(r"\w+ \(.+\), worst run \d\.\d\d, mean over its six runs \d\.\d\d, judged at step .+",
+                            g["corner_best"])), g["corner_best"]
     assert g["pn_gpu"].startswith("none yet")  # no GPU record of the paper preset (the paper's code) so far
     # the recorded seed search is read, every candidate gets a verdict, and the run-id check is not asked at smoke
     assert g["verdicts"].count("passes") + g["verdicts"].count("fails") + g["verdicts"].count("incomplete") >= 2

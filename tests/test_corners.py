@@ -105,3 +105,17 @@ def test_the_search_trains_six_runs_per_candidate():
     for n, corner, s, cfg in jobs:
         assert cfg.train.train_classes == CORNERS[corner] and cfg.train.seed == s and cfg.train.n_eval_final == 200
     assert jobs[0][2] == jobs[3][2] == 0  # seeds outermost: the first pair of a screen is one seed's
+
+
+def test_best_candidate_needs_all_six_runs_and_ranks_by_the_worst_run():
+    import numpy as np
+
+    from cglib.corners import best_candidate
+    idx = pd.MultiIndex.from_tuples([(n, c, s) for n in ("a", "b", "c") for c in CORNERS for s in (0, 1, 2)],
+                                    names=["candidate", "corner", "seed"])
+    low = {"a": 0.3, "b": 0.5, "c": 0.9}  # each candidate's worst run; c misses one run's judgement
+    vals = [0.95 if s else low[n] for n, c, s in idx]
+    summ = pd.DataFrame({"last 3 min": vals}, index=idx)
+    summ.loc[("c", "mirrored", 2), "last 3 min"] = np.nan  # fewer than three evaluations: not judged
+    assert best_candidate(summ) == ("b", 0.5, pytest.approx((0.5 * 2 + 0.95 * 4) / 6))
+    assert best_candidate(summ.drop(index=["a", "b"], level=0)) is None

@@ -56,3 +56,15 @@ def test_the_research_log_page_shows_every_record(tmp_path, probe_root):
     if html:  # the page as the book built it
         page = (Path(html) / "book" / "research_log.html").read_text()
         assert all(p.name in page for p in record_files(RESULTS))
+
+
+def test_a_run_missing_from_the_store_is_read_from_the_record_that_holds_it(tmp_path):
+    """The corner search's --collect takes the minimal set's base runs from the seed search's record (the same
+    run ids), saying which record and machine they come from; a run no record holds is not invented."""
+    from cglib.config import preset
+    from cglib.records import MACHINE_2026_11_28, recorded_entry, run_entry
+    from cglib.runs import run_id
+    e = recorded_entry(run_id(preset("cpu", seed=1)), RESULTS)
+    assert e["finished"] and e["trained_on"].startswith("seed_search_2026-11-28.json: " + MACHINE_2026_11_28)
+    assert recorded_entry("0123456789ab", RESULTS) is None
+    assert run_entry(preset("smoke"), tmp_path, candidate="x") is None  # an empty store has no entry
