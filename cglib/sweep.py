@@ -42,18 +42,40 @@ RAY_RETRIES = 3
 GPUS_PER_RUN = 0.125
 
 
+#: In a pool worker: the pool's shared count of runs still training (set by ``_init_pool_worker``).
+_POOL_ACTIVE = None
+
+
+def _init_pool_worker(parent: int, active, period: float = 2.0):
+    """A pool worker's start: keep the pool's shared count of runs still training (``active``, a
+    ``multiprocessing.Value``, which only a worker's start can hand over), and exit as soon as the process
+    that started the pool (``parent``) is gone, killed by a signal the pool never saw, so that no run trains
+    on as an orphan beside its own restarted copy.  The run's last checkpoint is whole (atomic writes): it
+    resumes from there."""
+    import threading
+    import time
+    global _POOL_ACTIVE
+    _POOL_ACTIVE = active
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(period)
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="exit-with-parent").start()
+
+
 def _train_job(cfg_dict: dict, root: str | None, device: str, threads: int = 0, stop_after: int | None = None,
-               active=None) -> str:
-    """Train one point (in a pool worker or a Ray task); returns the run directory.  With ``active`` (a shared
-    count of the pool's runs still training) the run takes the cores' share of the runs left, so the last
-    run of a sweep trains on every core instead of one."""
+               share_cores: bool = False) -> str:
+    """Train one point (in a pool worker or a Ray task); returns the run directory.  With ``share_cores``
+    (in a pool worker) the run takes the cores' share of the pool's runs still training, so the last run of
+    a sweep trains on every core instead of one."""
     import torch
     if threads:
         torch.set_num_threads(threads)
     from .train import train
     cfg = ExperimentConfig.from_dict(cfg_dict)
-    cores = os.cpu_count() or 1
-    share = (lambda: max(1, cores // max(1, active.value))) if active is not None else None
+    cores, active = os.cpu_count() or 1, _POOL_ACTIVE
+    share = (lambda: max(1, cores // max(1, active.value))) if share_cores and active is not None else None
     return str(train(cfg, root, device=device, progress=False, stop_after=stop_after, threads=share).path)
 
 
@@ -143,12 +165,12 @@ def sweep(cfgs, run_root=None, device: str = "auto", workers: int | str = 1, pro
         per = max(1, (os.cpu_count() or 1) // n)
         import multiprocessing as mp
         ctx = mp.get_context("spawn")
-        with ctx.Manager() as manager, ProcessPoolExecutor(n, mp_context=ctx) as pool:
+        active, left = ctx.Value("i", n), len(todo)  # runs training; as runs finish, the rest get their cores
+        with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_pool_worker,
+                                 initargs=(os.getpid(), active)) as pool:
             root = str(run_root) if run_root else None
-            active, left = manager.Value("i", n), len(todo)  # runs training; as runs finish, the rest get their cores
             for wave in waves(todo):  # fine-tunes after their parents
-                futs = [pool.submit(_train_job, c.to_dict(), root, device, per, stop_after, active if share_cores else None)
-                        for c in wave]
+                futs = [pool.submit(_train_job, c.to_dict(), root, device, per, stop_after, share_cores) for c in wave]
                 for f in as_completed(futs):
                     f.result()  # re-raise a worker's error here
                     left -= 1

@@ -1,4 +1,5 @@
 import math
+import os
 
 import numpy as np
 import pandas as pd
@@ -185,3 +186,51 @@ def test_onset_order_across_two_sweeps_and_when_never_reached():
         onset_order((col, ["010"]), (col, ["011"]), n_samples=0)
     with pytest.raises(ValueError, match="threshold"):
         onset_order((col, ["010"]), (col, ["011"]), threshold=1.0)
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie (an exited child nobody has reaped yet)."""
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is ``pid`` (Linux /proc)."""
+    from pathlib import Path
+    kids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            kids.append(int(stat.parent.name))
+    return kids
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads the process table from /proc")
+def test_killing_the_sweeps_parent_stops_its_pool_workers(run_root, probes):
+    """A sweep's parent killed outright (no signal the pool sees) leaves no worker training as an orphan."""
+    import subprocess
+    import sys
+    import time
+    script = ("from cglib.config import preset\nfrom cglib.sweep import sweep\n"
+              f"sweep([preset('smoke', seed=s, epochs=400) for s in (0, 1)], {str(run_root)!r}, workers=2, "
+              "progress=False)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], env={**os.environ, "OMP_NUM_THREADS": "1"})
+    deadline, kids = time.time() + 120, []
+    while time.time() < deadline and len(list(run_root.glob("run-*/metrics.jsonl"))) < 2:  # both are training
+        time.sleep(0.5)
+    kids = _children(proc.pid)
+    assert len(kids) >= 2, kids  # the pool's workers (and its manager)
+    proc.kill()
+    proc.wait()
+    deadline = time.time() + 30
+    while time.time() < deadline and any(map(_running, kids)):
+        time.sleep(0.5)
+    alive = {k: open(f"/proc/{k}/cmdline").read().replace("\0", " ")[-60:] for k in kids if _running(k)}
+    for k in alive:  # do not leave them behind whatever the verdict
+        os.kill(k, 9)
+    assert not alive, f"workers {alive} outlived their killed parent"
