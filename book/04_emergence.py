@@ -41,6 +41,7 @@ device = "auto"  # "auto" picks CUDA when present
 run_root = ""  # run store; empty means $CGLIB_RUNS, else runs/
 
 # %%
+import dataclasses
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -290,6 +291,9 @@ if mirrored:
     glue("m_area_cmp", f"the mean large circle ({sig['large circle'][0]:.0f} px) is "
          f"{'bigger' if sig['large circle'][0] > sig['large triangle'][2] else 'not bigger'} than the largest large "
          f"triangle ({sig['large triangle'][2]:.0f} px)")
+    rc = cfgs[0].train.render_config()  # the corner search's lever: triangles of a circle's area
+    sig_eq = size_signal(dataclasses.replace(rc, triangle="equal_area"))
+    glue("m_signal_eq", "; ".join(f"{k} {v[0]:.0f} px" for k, v in sig_eq.items()))
     mg = mtab[mtab.concept_class == mfar]
     mlast = mg[mg.step == mg.groupby("seed").step.transform("max")].set_index("seed")
     glue("m_bottleneck", "; ".join(f"seed {s}: " + ", ".join(f"{v} {mlast.loc[s, f'measured_{v}']:.2f}"
@@ -325,7 +329,7 @@ if mirrored:
     plt.show()
 else:
     for k in ("m_classes", "m_far", "m_far_finals", "m_d1", "m_order", "m_verdict", "m_bottleneck", "m_signal",
-              "m_area_cmp", "m_weak", "m_shape_best", "m_size_coords"):
+              "m_signal_eq", "m_area_cmp", "m_weak", "m_shape_best", "m_size_coords"):
         glue(k, "not run (mirrored=False)")
 
 # %% [markdown]
@@ -350,6 +354,12 @@ else:
 # which at these ranges runs {glue:text}`m_size_coords`; so from the mirrored corner every circle it
 # was shown carried a size number near 1, and `000` asks for a circle at a size number near 0, where
 # it has seen only triangles.
+#
+# A triangle drawn in the circle's box covers 2/pi of the circle's pixels. Drawn instead with the
+# circle's area (`triangle="equal_area"`: its box sqrt(pi/2) wider, and the evaluator reading a
+# triangle's size from its area-equivalent radius), the same objects cover
+# {glue:text}`m_signal_eq`: size then changes both shapes' images by as much. The corner search
+# below tries it as a lever.
 #
 # ## Figs. 13-15: mean generated images and the probes' predictions
 #
@@ -658,7 +668,7 @@ if corner_files:
         glue("corner_best", f"{bname} ({changed}), worst run {bworst:.2f}, mean over its six runs {bmean:.2f}, "
              f"judged at step {' or '.join(map(str, bsteps))}"
              + ("" if csumm.loc[bname].finished.all() else " (screened runs stop early)"))
-        fig, axes = plt.subplots(1, 2, figsize=(13, 3.6))
+        fig, axes = plt.subplots(2, 1, figsize=(8, 7))
         for ax, corner in zip(axes, CORNERS):
             g = csearch[(csearch.candidate == bname) & (csearch.corner == corner)]
             plots.plot_curves(g, "acc", ax=ax, title=f"{bname}, {corner} set: mean over seeds, band = min-max")

@@ -185,6 +185,8 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     # the mirrored training set on the same two seeds: its far class, its verdict, its variables
     assert g["m_classes"] == "{111, 011, 101, 110}" and g["m_far"] == "000"
     assert g["m_far_finals"].count("seed") == 2 and g["m_d1"].count("seed") == 2 and "100 " in g["m_d1"]
+    eq = {k: float(v) for k, v in re.findall(r"(\w+ \w+) (\d+) px", g["m_signal_eq"])}  # the equal-area lever
+    assert len(eq) == 4 and all(abs(eq[f"{z} triangle"] / eq[f"{z} circle"] - 1) < 0.1 for z in ("large", "small"))
     assert re.match(r"(refuted on seeds? [\d, ]+|not refuted: )", g["m_verdict"]), g["m_verdict"]
     assert g["m_order"].count("seed") == 2 and g["m_bottleneck"].count("shape") == 2
     # the paper's network on the same two seeds, its far class read four ways beside the U-Net's
