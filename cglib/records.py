@@ -81,15 +81,16 @@ CATALOG = {
     "corner_search_2026-12-02": dict(
         kind="corner_search", script="benchmarks/corner_search.py",
         command="python benchmarks/corner_search.py --collect --out benchmarks/results/corner_search_2026-12-02.json",
-        machine=MACHINE_2026_12_02 + ", two single-thread runs at a time", made="a7b1999, extended in d15d22e",
-        decided="no candidate for the cpu preset yet: the preset (base) never composes 000 from the mirrored set "
-                "(shape wrong: large rounded triangles); of four levers screened at 960 steps, the additive "
-                "condition embedding lifts the mirrored far class but breaks the minimal set's (111 drawn too "
-                "small to be an object), per-variable MLPs summed do neither well (111 0.42, 000 0.20 on seed 0), "
-                "and wider small sizes and attention leave 000 at 0.00-0.10 by then. A candidate was stopped "
-                "once a run had failed decisively (small_wide after the mirrored set's seed 0, attention after "
-                "three runs, additive_mlp after seed 0 of each), as the seed search stops one; the base's "
-                "minimal-set runs are the seed-search record's (another machine) and were not retrained here"),
+        machine=MACHINE_2026_12_02 + ", two single-thread runs at a time (base's minimal-set runs: the seed "
+                "search's, MACHINE_2026_11_28)", made="a7b1999, extended in d15d22e and on 2026-12-02 (afternoon)",
+        decided="no candidate for the cpu preset: none holds both far classes on all six runs. The preset (base) "
+                "never composes 000 from the mirrored set (shape wrong: large rounded triangles). Screened at "
+                "960 steps on all six runs: wider small sizes and attention compose the minimal set on most "
+                "seeds and never the mirrored one; the additive condition embedding lifts the mirrored 000 "
+                "(shape still the weak variable) and draws the minimal set's 111 too small to be an object; "
+                "with triangles of a circle's area (additive_equal_area, the best by its worst run) 111 holds "
+                "on seeds 0 and 2 and still vanishes on seed 1, and 000 stays at 0.45-0.60 (blobs between a "
+                "circle and a rounded triangle); per-variable MLPs summed do neither well"),
 }
 
 
