@@ -642,8 +642,9 @@ from cglib.corners import CORNERS, LAST_K, best_candidate, corner_summary, corne
 glue("last_k", LAST_K)
 corner_files = sorted(RESULTS.glob("corner_search_*.json"))
 if corner_files:
-    csearch = recorded_sweep(corner_files[-1])
-    csearch_overrides = {r["candidate"]: r["overrides"] for r in json.loads(corner_files[-1].read_text())["runs"]}
+    crec = json.loads(corner_files[-1].read_text())
+    csearch = record_frame(crec)
+    csearch_overrides = {r["candidate"]: r["overrides"] for r in crec["runs"]}
     csumm = corner_summary(csearch)
     cverd = corner_verdict(csumm)
     glue("corner_record", f"{corner_files[-1].name}, made on {entry(corner_files[-1])['machine']}")

@@ -28,6 +28,7 @@ import pandas as pd
 import torch
 
 from .probes import ProbeConfig
+from .render import RenderConfig, size_radius
 
 #: The official inputs' width per concept variable: shape one-hot (3), colour RGB (3), size (1).
 INPUT_DIMS = (3, 3, 1)
@@ -41,14 +42,13 @@ JUDGE = dict(kind="linear", augment=False, steps=352, batch=128, lr=1e-3)
 WINDOW = 10
 
 
-def training_inputs(params: dict, large_range: tuple, image_size: int, triangle_scale: float = 1.0) -> np.ndarray:
-    """The official condition (N, 7) of drawn objects (``render.sample_params``): one-hot shape, the
-    object's RGB, its size radius in scene units (``LARGE`` at the middle of ``large_range``; a triangle's
-    box half-side divided by ``triangle_scale``, ``RenderConfig.triangle_scale``)."""
+def training_inputs(params: dict, cfg: RenderConfig) -> np.ndarray:
+    """The official condition (N, 7) of objects drawn at ``cfg`` (``render.sample_params``): one-hot shape,
+    the object's RGB, its size radius (``render.size_radius``) in scene units (``LARGE`` at the middle of
+    ``cfg.large``)."""
     shape = np.asarray(params["shape"], int)
     onehot = np.eye(3, dtype=np.float32)[shape]
-    r = np.asarray(params["r"], np.float64) / np.where(shape == 1, triangle_scale, 1.0)
-    size = r / image_size * (LARGE / np.mean(large_range))
+    size = size_radius(params, cfg) / cfg.image_size * (LARGE / np.mean(cfg.large))
     return np.concatenate([onehot, np.asarray(params["rgb"], np.float32), size[:, None].astype(np.float32)], 1)
 
 

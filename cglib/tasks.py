@@ -74,11 +74,10 @@ class ShapesTask:
         """Images (N, 3, S, S) in [0, 1] and conditions: value indices (N, n), with ``cond_values="drawn"``
         each image's drawn value coordinates (``render.value_coordinates``), with ``"official"`` the paper's
         code's inputs (N, 7) (``official.training_inputs``)."""
-        t = cfg.train
-        data = make_dataset(t.class_counts(), t.seed, t.render_config())
+        t, rcfg = cfg.train, cfg.train.render_config()
+        data = make_dataset(t.class_counts(), t.seed, rcfg)
         if cfg.model.cond_values == "official":
-            return data.images, training_inputs(data.params, t.size_large, t.image_size,
-                                                t.render_config().triangle_scale)
+            return data.images, training_inputs(data.params, rcfg)
         return data.images, (data.coords if cfg.model.cond_values == "drawn" else data.values)
 
     def judge(self, cfg: ExperimentConfig, root=None):

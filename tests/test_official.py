@@ -29,7 +29,7 @@ def test_prompts_are_the_codes_own_numbers():
 def test_training_inputs_carry_the_drawn_colour_and_size():
     rcfg = RenderConfig(large=(0.24, 0.34), small=(0.15, 0.19))
     params = sample_params(np.array([[0, 0, 0], [1, 1, 1]] * 50), np.random.default_rng(0), rcfg)
-    x = training_inputs(params, rcfg.large, 28)
+    x = training_inputs(params, rcfg)
     assert x.shape == (100, sum(INPUT_DIMS)) and x.dtype == np.float32
     assert (x[::2, :3] == [1, 0, 0]).all() and (x[1::2, :3] == [0, 1, 0]).all()
     assert np.allclose(x[:, 3:6], params["rgb"])  # the object's own RGB, not a nominal colour
