@@ -69,6 +69,12 @@ CANDIDATES = {  # name -> fields changed from BASE, and why
     # area the two shapes lose the same ink between large and small (the size signal is even).  Refuted if
     # 111 is still rejected as too small.
     "additive_equal_area": {"cond_embed": "per_variable", "triangle": "equal_area"},
+    # The joint MLP and the additive tables summed (unet.ConditionEmbedding, "mlp_and_per_variable"): the joint
+    # MLP (base, small_wide, attention) composes from the minimal corner and never from the mirrored one, the
+    # additive tables lift the mirrored set's 000 and lose the minimal set's 111 to empty canvases; with both
+    # paths the network can use whichever composes.  Refuted if it fails as one of its halves does (000 at
+    # the joint MLP's ~0.1, or 111 rejected as the additive tables' was).
+    "mlp_and_additive": {"cond_embed": "mlp_and_per_variable"},
 }
 SEEDS = (0, 1, 2)
 

@@ -26,7 +26,7 @@ from .render import RenderConfig
 from .scales import EXPERIMENT, SCALES
 
 COND_MODES = ("film", "up", "multiply")
-COND_EMBEDS = ("per_variable", "mlp", "per_variable_mlp")
+COND_EMBEDS = ("per_variable", "mlp", "per_variable_mlp", "mlp_and_per_variable")
 SAMPLERS = ("ddim", "ddpm", "ddpm_beta")
 DATA_RANGES = {"[-1, 1]": (-1.0, 1.0), "[0, 1]": (0.0, 1.0)}
 
@@ -66,7 +66,8 @@ class ModelConfig:
     cond: str = "film"  # where the condition enters: "film" (every block), "up" (mid and up blocks) or
     #                     "multiply" (the official code: cemb * h + temb before each up stage); see unet.py
     cond_embed: str = "per_variable"  # "per_variable" (a vector per value, summed), "mlp" (one-hot -> one MLP)
-    #                                   or "per_variable_mlp" (the official EmbedFC: an MLP per variable, summed)
+    #                                   "per_variable_mlp" (the official EmbedFC: an MLP per variable, summed)
+    #                                   or "mlp_and_per_variable" (the first two summed)
     cond_frozen: bool = False  # keep the condition networks at their random init (as the published code ran)
     cond_values: str = "nominal"  # training condition: "nominal" (the class's values), "drawn" (each image's
     #                               own colour and size as continuous value coordinates; render.value_coordinates)

@@ -30,6 +30,26 @@ def far_class(train_classes) -> str:
     return max(dist, key=lambda c: (dist[c], c))
 
 
+def contrasts(train_classes, cfg=None, n: int = 400) -> dict[str, tuple[str, str, float]]:
+    """How strongly a star-shaped training set (an origin class and one neighbour per variable, as both
+    corners are) shows each concept variable: per variable name, (origin, neighbour, the step's concept
+    signal in pixels, ``render.contrast_signal`` at the render config ``cfg``).  From the minimal set every
+    step starts at the large circle ``000``; from the mirrored set at the small triangle ``111``, the object
+    with the fewest pixels."""
+    from .concepts import concept_distance, variables
+    from .render import RenderConfig, contrast_signal
+    train = list(train_classes)
+    origin = next((o for o in train if all(concept_distance(o, c) == 1 for c in train if c != o)), None)
+    if origin is None or len(train) != len(origin) + 1:
+        raise ValueError(f"training set {train} is not an origin class with one neighbour per variable")
+    out = {}
+    for c in train:
+        if c != origin:
+            j = next(i for i, (x, y) in enumerate(zip(origin, c)) if x != y)
+            out[variables(len(origin))[j].name] = (origin, c, contrast_signal(origin, c, cfg or RenderConfig(), n))
+    return out
+
+
 def corner_of(train_classes) -> str:
     """The name in ``CORNERS`` of a training set (``"other"`` if it is neither corner)."""
     return next((k for k, v in CORNERS.items() if set(v) == set(train_classes)), "other")

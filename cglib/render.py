@@ -225,3 +225,15 @@ def size_signal(cfg: RenderConfig = RenderConfig(), n: int = 400, seed: int = 0)
                              p["r"].astype(np.float32), cfg.image_size).sum((1, 2))
             out[f"{zname} {sname}"] = (float(area.mean()), float(area.min()), float(area.max()))
     return out
+
+
+def contrast_signal(a: str, b: str, cfg: RenderConfig = RenderConfig(), n: int = 400, seed: int = 0) -> float:
+    """The concept signal of the step from class ``a`` to class ``b`` (Park et al. 2024): how much the image
+    changes, as the sum over pixels of the absolute change averaged over the three channels (a full-contrast
+    pixel counts 1), mean over ``n`` pairs drawn from the same random numbers (the same jitter, place and
+    colour draws; only the changed values differ).  A training set teaches each concept value through such
+    steps from its origin class; a step on a small object or a triangle changes fewer pixels."""
+    n_var = len(check_class(a))
+    va, vb = (np.tile(class_values(check_class(c, n_var)), (n, 1)) for c in (a, b))
+    img_a, img_b = (draw(**sample_params(v, np.random.default_rng(seed), cfg), size=cfg.image_size) for v in (va, vb))
+    return float(np.abs(img_a - img_b).mean(1).sum((1, 2)).mean())

@@ -18,7 +18,9 @@ How the condition is embedded (``ModelConfig.cond_embed``):
 * ``"mlp"``              -- the tuple as a one-hot vector ``[1 - c, c]`` per variable
   (all zeros when dropped) through one MLP;
 * ``"per_variable_mlp"`` -- the official code's ``EmbedFC``: one small network
-  (Linear, GELU, Linear) per variable on its own one-hot input, outputs summed.
+  (Linear, GELU, Linear) per variable on its own one-hot input, outputs summed;
+* ``"mlp_and_per_variable"`` -- the sum of the ``"mlp"`` and the ``"per_variable"`` embeddings (a joint
+  path and an additive one side by side; issue 24's corner search).
 
 and where it enters (``ModelConfig.cond``):
 
@@ -117,11 +119,11 @@ class ConditionEmbedding(nn.Module):
         self.kind, self.n, self.in_dims = kind, n_variables, in_dims
         if in_dims and kind != "per_variable_mlp":
             raise ValueError(f"condition inputs of widths {in_dims} need cond_embed='per_variable_mlp', not {kind!r}")
-        if kind == "per_variable":
+        if kind in ("per_variable", "mlp_and_per_variable"):
             self.tables = nn.ModuleList(nn.Embedding(N_VALUES + 1, dim) for _ in range(n_variables))
-        elif kind == "mlp":
+        if kind in ("mlp", "mlp_and_per_variable"):
             self.mlp = nn.Sequential(nn.Linear(n_variables * N_VALUES, dim), nn.GELU(), nn.Linear(dim, dim))
-        else:  # per_variable_mlp: the official EmbedFC, one per variable
+        if kind == "per_variable_mlp":  # per_variable_mlp: the official EmbedFC, one per variable
             self.nets = nn.ModuleList(nn.Sequential(nn.Linear(k, dim), nn.GELU(), nn.Linear(dim, dim))
                                       for k in (in_dims or (N_VALUES,) * n_variables))
 
@@ -129,17 +131,16 @@ class ConditionEmbedding(nn.Module):
         if self.in_dims:
             return sum(net(x) for net, x in zip(self.nets, cond.float().split(list(self.in_dims), 1)))
         pairs = onehot(cond)  # (B, n, 2)
-        if self.kind == "per_variable":
-            out = 0
+        if self.kind == "per_variable_mlp":
+            return sum(net(pairs[:, j]) for j, net in enumerate(self.nets))
+        out = self.mlp(pairs.flatten(1)) if self.kind != "per_variable" else 0
+        if self.kind != "mlp":
             for j, tab in enumerate(self.tables):
                 w = tab.weight  # (3, dim): value 0, value 1, null
                 null = torch.isnan(cond[:, j])[:, None]
                 e = pairs[:, j, :1] * w[0] + pairs[:, j, 1:] * w[1]
                 out = out + torch.where(null, w[2].expand_as(e), e)
-            return out
-        if self.kind == "mlp":
-            return self.mlp(pairs.flatten(1))
-        return sum(net(pairs[:, j]) for j, net in enumerate(self.nets))
+        return out
 
 
 class UNet(nn.Module):

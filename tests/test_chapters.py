@@ -189,6 +189,8 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     assert len(eq) == 4 and all(abs(eq[f"{z} triangle"] / eq[f"{z} circle"] - 1) < 0.1 for z in ("large", "small"))
     assert re.match(r"(refuted on seeds? [\d, ]+|not refuted: )", g["m_verdict"]), g["m_verdict"]
     assert g["m_order"].count("seed") == 2 and g["m_bottleneck"].count("shape") == 2
+    assert g["m_contrast"].count(" px") == 6 and "shape 111→011" in g["m_contrast"], g["m_contrast"]
+    assert re.match(r"the lagging variable is (shape|color|size), whose step is the ", g["m_contrast_test"])
     # the paper's network on the same two seeds, its far class read four ways beside the U-Net's
     assert g["pn_far"].count("paper's network") == 2 and g["pn_far"].count("U-Net") == 2
     assert g["pn_readings"].count("paper's judge") == 2 and g["pn_readings"].count("ddpm_beta with the evaluator") == 2

@@ -119,3 +119,20 @@ def test_best_candidate_needs_all_six_runs_and_ranks_by_the_worst_run():
     summ.loc[("c", "mirrored", 2), "last 3 min"] = np.nan  # fewer than three evaluations: not judged
     assert best_candidate(summ) == ("b", 0.5, pytest.approx((0.5 * 2 + 0.95 * 4) / 6))
     assert best_candidate(summ.drop(index=["a", "b"], level=0)) is None
+
+
+def test_contrasts_name_each_step_from_the_origin_and_the_mirror_is_weaker():
+    from cglib.corners import contrasts
+    from cglib.render import RenderConfig, contrast_signal
+    assert contrast_signal("010", "010", n=20) == 0.0  # a class against itself changes nothing
+    mini, mirr = contrasts(CORNERS["minimal"], n=100), contrasts(CORNERS["mirrored"], n=100)
+    assert {k: v[:2] for k, v in mini.items()} == {"shape": ("000", "100"), "color": ("000", "010"),
+                                                   "size": ("000", "001")}
+    assert mirr["size"][:2] == ("111", "110")
+    # every step from the small triangle changes fewer pixels than the same variable's step from the large circle
+    assert all(mirr[v][2] < mini[v][2] for v in mini), (mini, mirr)
+    # at equal area a triangle has more ink, so the mirrored set's colour step grows
+    eq = contrasts(CORNERS["mirrored"], RenderConfig(triangle="equal_area"), n=100)
+    assert eq["color"][2] > 1.2 * mirr["color"][2]
+    with pytest.raises(ValueError, match="origin class with one neighbour"):
+        contrasts(["000", "011", "101"])

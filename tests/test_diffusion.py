@@ -54,7 +54,8 @@ def test_forward_process_endpoints():
 
 
 @pytest.mark.parametrize("cond,embed", [("up", "per_variable"), ("film", "per_variable"), ("film", "mlp"),
-                                        ("multiply", "per_variable_mlp"), ("film", "per_variable_mlp")])
+                                        ("multiply", "per_variable_mlp"), ("film", "per_variable_mlp"),
+                                        ("film", "mlp_and_per_variable")])
 @pytest.mark.parametrize("n", [3, 4])
 def test_unet_shapes(cond, embed, n):
     m = UNet(ModelConfig(width=16, cond=cond, cond_embed=embed, attention=True, p_uncond=0.1), n)
@@ -85,6 +86,16 @@ def test_value_coordinates_reproduce_the_index_embeddings(embed):
     else:
         old = m.mlp(F.one_hot(idx, 3)[..., :2].flatten(1).float())
     assert torch.equal(m(coords), old)
+
+
+def test_joint_and_additive_embedding_is_the_sum_of_its_two_paths():
+    torch.manual_seed(0)
+    m = UNet(ModelConfig(width=8, cond_embed="mlp_and_per_variable")).cond
+    c = torch.tensor([[0.0, 1.0, 0.3], [1.0, float("nan"), 0.0]])
+    alone = UNet(ModelConfig(width=8, cond_embed="per_variable")).cond
+    alone.load_state_dict({k: v for k, v in m.state_dict().items() if k.startswith("tables")})
+    from cglib.unet import onehot
+    assert torch.allclose(m(c), alone(c) + m.mlp(onehot(c).flatten(1)))
 
 
 def test_overprompting_pushes_past_the_values():
