@@ -54,9 +54,10 @@ def split(cfg, model, diffusion, classes, probes, train_step_s):
           f"samples): " + "; ".join(f"{k} {v / 60:.1f} min ({v / total:.0%})" for k, v in parts.items()))
 
 
-def compare_networks(cfg, dev, repeat: int = 2):
+def compare_networks(cfg, dev, repeat: int = 2, compiled: bool = True):
     """This library's U-Net and the paper's code's ContextUnet at the preset's width, one training step each,
-    interleaved ``repeat`` times, in fp32 and under bf16 autocast: images/s, GFLOP per image, GFLOP/s."""
+    interleaved ``repeat`` times, in fp32 and under bf16 autocast, eager and (``compiled``) under
+    ``torch.compile`` (the same treatment for both): images/s, GFLOP per image, GFLOP/s, start-up."""
     import dataclasses
 
     from torch.utils.flop_counter import FlopCounterMode
@@ -67,45 +68,65 @@ def compare_networks(cfg, dev, repeat: int = 2):
     nets = {"unet": cfg, "context_unet": dataclasses.replace(cfg, model=official)}
     b, s = cfg.train.batch, cfg.train.image_size
     x = torch.randn(b, 3, s, s, device=dev)
+    if dev.type == "cpu":
+        x = x.contiguous(memory_format=torch.channels_last)
     c = torch.randint(0, 2, (b, cfg.train.n_variables), device=dev).float()
     built = {k: build(v, dev) for k, v in nets.items()}
     opts = {k: torch.optim.Adam(m.parameters(), 1e-3) for k, (m, _) in built.items()}
+    fwd = {(k, False): m for k, (m, _) in built.items()}
+    if compiled:
+        fwd.update({(k, True): torch.compile(m) for k, (m, _) in built.items()})
 
-    def step(k, bf16):
+    def step(k, bf16, comp):
         m, d = built[k]
         with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16):
-            loss = d.loss(m, x, c)
+            loss = d.loss(fwd[(k, comp)], x, c)
         opts[k].zero_grad()
         loss.backward()
         opts[k].step()
     flops = {}
     for k in nets:
         with FlopCounterMode(display=False) as fc:
-            step(k, False)
+            step(k, False, False)
         flops[k] = fc.get_total_flops() / b / 1e9
-    rates = {(k, p): [] for k in nets for p in ("fp32", "bf16")}
+    ways = [(p, comp) for comp in ((False, True) if compiled else (False,)) for p in ("fp32", "bf16")]
+    startup = {}
+    for k in nets:
+        for p, comp in ways:
+            t0 = time.perf_counter()
+            step(k, p == "bf16", comp)  # compiles (once per network, precision and batch shape)
+            startup[(k, p, comp)] = time.perf_counter() - t0
+    rates = {(k, p, comp): [] for k in nets for p, comp in ways}
     for _ in range(repeat):
         for k in nets:
-            for p in ("fp32", "bf16"):
-                dt = timed(lambda: [step(k, p == "bf16") for _ in range(5)], repeat=1)
-                rates[(k, p)].append(5 * b / dt)
+            for p, comp in ways:
+                dt = timed(lambda: [step(k, p == "bf16", comp) for _ in range(5)], repeat=1)
+                rates[(k, p, comp)].append(5 * b / dt)
     for k in nets:
         params = sum(q.numel() for q in built[k][0].parameters()) / 1e6
-        fp32, bf16 = (" / ".join(f"{r:,.0f}" for r in rates[(k, p)]) for p in ("fp32", "bf16"))
-        print(f"network {k} at width {cfg.model.width}: {params:.2f}M parameters, {flops[k]:.2f} GFLOP per training "
-              f"image; fp32 {fp32} images/s ({flops[k] * max(rates[(k, 'fp32')]):.0f} GFLOP/s), "
-              f"bf16 autocast {bf16} images/s")
-    ratio = max(rates[("unet", "fp32")]) / max(rates[("context_unet", "fp32")])
-    print(f"unet / context_unet, fp32 training: {ratio:.2f}x")
+        print(f"network {k} at width {cfg.model.width}: {params:.2f}M parameters, {flops[k]:.2f} GFLOP per training image")
+        for p, comp in ways:
+            r = rates[(k, p, comp)]
+            print(f"  {p:4s} {'compiled' if comp else 'eager   '}: " + " / ".join(f"{v:,.0f}" for v in r) +
+                  f" images/s ({flops[k] * max(r):.0f} GFLOP/s; first step {startup[(k, p, comp)]:.0f} s)")
+    ref = max(rates[("context_unet", "fp32", False)])
+    for p, comp in ways:
+        print(f"unet {p} {'compiled' if comp else 'eager'} / context_unet fp32 eager (as published): "
+              f"{max(rates[('unet', p, comp)]) / ref:.2f}x; under the same treatment: "
+              f"{max(rates[('unet', p, comp)]) / max(rates[('context_unet', p, comp)]):.2f}x")
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", default="cpu")
     ap.add_argument("--skip-networks", action="store_true", help="leave out the U-Net vs ContextUnet comparison")
+    ap.add_argument("--no-compile", action="store_true", help="compare the networks eager only (no torch.compile)")
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default, all cores)")
     a = ap.parse_args()
     cfg = preset(a.scale)
     dev = pick_device()
+    if a.threads:
+        torch.set_num_threads(a.threads)
     from cglib.records import machine
     print(f"date {datetime.date.today()}, machine: {machine()}, "
           f"{torch.get_num_threads()} torch threads, device {dev}, scale {a.scale}")
@@ -144,7 +165,7 @@ def main():
           f"measured + probed): {dt:.1f} s")
     split(cfg, model, diffusion, classes, probes, train_step_s)
     if not a.skip_networks:
-        compare_networks(cfg, dev)
+        compare_networks(cfg, dev, compiled=not a.no_compile)
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     run = Run.open(cfg)
     if run.finished:

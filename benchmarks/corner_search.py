@@ -75,6 +75,11 @@ CANDIDATES = {  # name -> fields changed from BASE, and why
     # paths the network can use whichever composes.  Refuted if it fails as one of its halves does (000 at
     # the joint MLP's ~0.1, or 111 rejected as the additive tables' was).
     "mlp_and_additive": {"cond_embed": "mlp_and_per_variable"},
+    # The base recipe (joint MLP) with triangles of a circle's area: a test of the concept-signal account
+    # (corners.contrasts).  From the mirrored set's origin, the small triangle, every step changes fewer pixels
+    # than from the minimal set's large circle (shape 26 vs 75 px, colour 26 vs 118, size 65 vs 93 at these
+    # ranges); at equal area they grow to 32, 40 and 102.  Refuted if 000 stays near base's 0.01-0.07.
+    "equal_area": {"triangle": "equal_area"},
 }
 SEEDS = (0, 1, 2)
 

@@ -168,6 +168,8 @@ class TrainConfig:
     #                            the final evaluation always overprompts
     second_sampler: str = ""  # also judge fresh samples of another sampler (e.g. "ddpm_beta") at some evaluations
     second_sampler_every: int = 0  # steps between those (a multiple of eval_every); 0: the final evaluation only
+    compile: bool = False  # torch.compile the network for training and sampling (about a minute of start-up in
+    #                        each process; benchmarks/bench_engine.py measures what it gains on this machine)
 
     def __post_init__(self):
         _check_types(self)

@@ -142,6 +142,10 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         ck = torch.load(parent / "checkpoint.pt", map_location=dev, weights_only=False)
         model.load_state_dict(ck["ema"])
     ema = copy.deepcopy(model).eval()
+    ema_params, model_params = list(ema.parameters()), list(model.parameters())
+    net, ema_net = model, ema  # what computes: the modules themselves, or their compiled graphs
+    if t.compile:  # weights, EMA and checkpoints stay on the plain modules
+        net, ema_net = torch.compile(model), torch.compile(ema, dynamic=True)
     opt_cls = torch.optim.AdamW if t.optimizer == "adamw" else torch.optim.Adam
     trained = [p for p in model.parameters() if p.requires_grad]  # frozen condition networks stay as drawn
     opt = opt_cls(trained, lr=t.lr, betas=(0.9, t.beta2), weight_decay=t.weight_decay)
@@ -192,7 +196,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
             cond[drop] = float("nan")
         if dev.type == "cpu":
             x0 = x0.contiguous(memory_format=torch.channels_last)
-        loss = diffusion.loss(model, x0, cond, generator=g_dev)
+        loss = diffusion.loss(net, x0, cond, generator=g_dev)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -200,8 +204,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         step += 1
         with torch.no_grad():  # EMA with a warm-up so early evaluations are not dominated by the init
             d = min(t.ema, (1 + step) / (10 + step))
-            for pe, pm in zip(ema.parameters(), model.parameters()):
-                pe.lerp_(pm, 1 - d)
+            torch._foreach_lerp_(ema_params, model_params, 1 - d)  # one fused call, the same arithmetic as lerp_
             for be, bm in zip(ema.buffers(), model.buffers()):  # BatchNorm's running statistics (ContextUnet)
                 be.copy_(bm)
         loss_avg = loss.item() if loss_avg is None else 0.98 * loss_avg + 0.02 * loss.item()
@@ -210,13 +213,13 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         if step % t.eval_every == 0 or step == total:
             n_eval = t.n_eval_final if step == total and t.n_eval_final else t.n_eval
             t_eval = time.perf_counter()
-            images = generate(ema, diffusion, classes, n_eval, t.image_size, t.seed + 10_000)
+            images = generate(ema_net, diffusion, classes, n_eval, t.image_size, t.seed + 10_000)
             new = judge(images, classes, n_eval)
             if t.overprompt and (step == total or not t.overprompt_every or step % t.overprompt_every == 0):
-                overprompted(new, ema, diffusion, far, t, judge)
+                overprompted(new, ema_net, diffusion, far, t, judge)
             more = {}
             if t.second_sampler and (step == total or (t.second_sampler_every and step % t.second_sampler_every == 0)):
-                more = second_reading(new, ema, diffusion, classes, t.n_eval, t, judge)
+                more = second_reading(new, ema_net, diffusion, classes, t.n_eval, t, judge)
             now = time.perf_counter()  # eval_s: sampling and judging, so that a run says what its evaluation costs
             eval_s = eval_s if eval_s is None else eval_s + now - t_eval
             wall, t0 = wall + now - t0, now
