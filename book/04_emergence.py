@@ -663,6 +663,12 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # {glue:text}`last_k` evaluations, the least over its six runs; among candidates judged on all six):
 # {glue:text}`corner_best`. The figure after the table shows it from both corners, every class, with
 # the spread over its seeds.
+#
+# The concept-signal account of the mirrored section (its steps from the small triangle change fewer
+# pixels) predicts that triangles of a circle's area, whose steps are larger (though the shape step
+# stays well below the minimal set's), lift the mirrored far class under the same recipe (candidate
+# `equal_area` against `base`); a rise of no more than the sampling noise (0.1) would refute it.
+# Measured: {glue:text}`corner_signal`.
 
 # %%
 from cglib.corners import CORNERS, LAST_K, best_candidate, corner_summary, corner_verdict, judged
@@ -705,6 +711,17 @@ if corner_files:
         plt.show()
     else:
         glue("corner_best", "none yet (no candidate is judged on all six runs)")
+    # the concept-signal account's test: base against the same recipe with triangles of a circle's area
+    low = judged(csumm)["last 3 min"]
+    pair = [low.xs((c, "mirrored"), level=["candidate", "corner"]) for c in ("base", "equal_area")]
+    if all(len(p) for p in pair):
+        rise = (pair[1] - pair[0]).dropna()
+        verdict = ("supported: it rises on every seed" if len(rise) and (rise > 0.1).all() else
+                   "refuted: it does not rise on average" if rise.mean() < 0.1 else "not settled: it rises on some seeds")
+        glue("corner_signal", f"{verdict} (lowest of its last {LAST_K} evaluations, base → equal_area: "
+             + ", ".join(f"seed {s} {pair[0][s]:.2f} → {pair[1][s]:.2f}" for s in rise.index) + ")")
+    else:
+        glue("corner_signal", "not run yet (the record lacks base or equal_area from the mirrored set)")
 else:
-    for k in ("corner_record", "corner_verdicts", "corner_bottleneck", "corner_best"):
+    for k in ("corner_record", "corner_verdicts", "corner_bottleneck", "corner_best", "corner_signal"):
         glue(k, "none yet")

@@ -82,7 +82,8 @@ CATALOG = {
         kind="corner_search", script="benchmarks/corner_search.py",
         command="python benchmarks/corner_search.py --collect --out benchmarks/results/corner_search_2026-12-02.json",
         machine=MACHINE_2026_12_02 + ", two single-thread runs at a time (base's minimal-set runs: the seed "
-                "search's, MACHINE_2026_11_28)", made="a7b1999, extended in d15d22e and on 2026-12-02 (afternoon)",
+                "search's, MACHINE_2026_11_28)",
+        made="a7b1999, extended in d15d22e, on 2026-12-02 (afternoon) and in a later commit of 2026-12-02",
         decided="no candidate for the cpu preset: none holds both far classes on all six runs. The preset (base) "
                 "never composes 000 from the mirrored set (shape wrong: large rounded triangles). Screened at "
                 "960 steps on all six runs: wider small sizes and attention compose the minimal set on most "
@@ -90,7 +91,11 @@ CATALOG = {
                 "(shape still the weak variable) and draws the minimal set's 111 too small to be an object; "
                 "with triangles of a circle's area (additive_equal_area, the best by its worst run) 111 holds "
                 "on seeds 0 and 2 and still vanishes on seed 1, and 000 stays at 0.45-0.60 (blobs between a "
-                "circle and a rounded triangle); per-variable MLPs summed do neither well"),
+                "circle and a rounded triangle); per-variable MLPs summed do neither well; the joint MLP and "
+                "the additive tables summed (mlp_and_additive) fail as the additive half does (111 empty on "
+                "seed 0); base with triangles of a circle's area (equal_area) holds 111 at 0.93-1.00 on every "
+                "seed and leaves 000 at 0.00 on every seed (large red triangles): making the mirrored set's "
+                "steps 25-57% larger (shape still a third of the minimal set's) did not lift it"),
 }
 
 

@@ -143,9 +143,8 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         model.load_state_dict(ck["ema"])
     ema = copy.deepcopy(model).eval()
     ema_params, model_params = list(ema.parameters()), list(model.parameters())
-    net, ema_net = model, ema  # what computes: the modules themselves, or their compiled graphs
-    if t.compile:  # weights, EMA and checkpoints stay on the plain modules
-        net, ema_net = torch.compile(model), torch.compile(ema, dynamic=True)
+    # what computes: the modules, or their compiled graphs (weights, EMA and checkpoints stay on the modules)
+    net, ema_net = (torch.compile(model), torch.compile(ema, dynamic=True)) if t.compile else (model, ema)
     opt_cls = torch.optim.AdamW if t.optimizer == "adamw" else torch.optim.Adam
     trained = [p for p in model.parameters() if p.requires_grad]  # frozen condition networks stay as drawn
     opt = opt_cls(trained, lr=t.lr, betas=(0.9, t.beta2), weight_decay=t.weight_decay)
@@ -234,10 +233,8 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
             run.write_metrics(rows)
             save_torch_atomic({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                                "sched": sched.state_dict(), "g_cpu": g_cpu.get_state(), "g_dev": g_dev.get_state(),
-                               "step": step,
-                               "wall_s": wall, "eval_s": eval_s, "rows": rows, "loss_avg": loss_avg,
-                               "config": cfg.to_dict(),
-                               "library_version": LIBRARY_VERSION}, run.checkpoint_path)
+                               "step": step, "wall_s": wall, "eval_s": eval_s, "rows": rows, "loss_avg": loss_avg,
+                               "config": cfg.to_dict(), "library_version": LIBRARY_VERSION}, run.checkpoint_path)
             if bar:
                 fr = next(r for r in new if r["concept_class"] == far)
                 bar.set_postfix(loss=f"{loss_avg:.4f}", **{f"acc_{far}": f"{fr['acc']:.2f}"})

@@ -211,6 +211,9 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     assert (g["corner_best"].startswith("none yet")
             or re.fullmatch(r"\w+ \(.+\), worst run \d\.\d\d, mean over its six runs \d\.\d\d, judged at step .+",
                             g["corner_best"])), g["corner_best"]
+    # the concept-signal account is judged from the record: a verdict with base's and equal_area's mirrored runs
+    assert re.match(r"(supported|refuted|not settled): .*seed 0 \d\.\d\d → \d\.\d\d|not run yet|none yet",
+                    g["corner_signal"]), g["corner_signal"]
     assert g["pn_gpu"].startswith("none yet")  # no GPU record of the paper preset (the paper's code) so far
     # the recorded seed search is read, every candidate gets a verdict, and the run-id check is not asked at smoke
     assert g["verdicts"].count("passes") + g["verdicts"].count("fails") + g["verdicts"].count("incomplete") >= 2
