@@ -287,12 +287,12 @@ if mirrored:
     refuted = [s for s, (a, b) in passes.items() if a and not b]
     glue("m_verdict", f"refuted on seed{'s' if len(refuted) > 1 else ''} {', '.join(map(str, refuted))}" if refuted
          else "not refuted: wherever this chapter's far class passes, the mirrored one passes too")
-    sig = size_signal(cfgs[0].train.render_config())  # the concept signal of size on each shape, in pixels
+    rc = cfgs[0].train.render_config()  # how this chapter's runs draw their training images
+    sig = size_signal(rc)  # the concept signal of size on each shape, in pixels
     glue("m_signal", "; ".join(f"{k} {v[0]:.0f} px ({v[1]:.0f}-{v[2]:.0f})" for k, v in sig.items()))
     glue("m_area_cmp", f"the mean large circle ({sig['large circle'][0]:.0f} px) is "
          f"{'bigger' if sig['large circle'][0] > sig['large triangle'][2] else 'not bigger'} than the largest large "
          f"triangle ({sig['large triangle'][2]:.0f} px)")
-    rc = cfgs[0].train.render_config()  # the corner search's lever: triangles of a circle's area
     sig_eq = size_signal(dataclasses.replace(rc, triangle="equal_area"))
     glue("m_signal_eq", "; ".join(f"{k} {v[0]:.0f} px" for k, v in sig_eq.items()))
     mg = mtab[mtab.concept_class == mfar]
@@ -300,10 +300,9 @@ if mirrored:
     try:  # both sets an origin with one neighbour per variable (the chapter's default and any other star)
         con = {name: contrasts(tr, rc) for name, tr in (("chapter's set", classes_), ("mirrored set", mclasses))}
     except ValueError as e:
-        con = None
         for k in ("m_contrast", "m_contrast_ratio", "m_contrast_test"):
             glue(k, f"not computed ({e})")
-    if con:
+    else:
         glue("m_contrast", "; ".join(f"{name}: " + ", ".join(f"{v} {a}→{b} {px:.0f} px" for v, (a, b, px) in c.items())
                                      for name, c in con.items()))
         ratio = {v: con["chapter's set"][v][2] / con["mirrored set"][v][2] for v in con["mirrored set"]}
@@ -335,8 +334,7 @@ if mirrored:
     glue("m_shape_best", f"{shape_curve.max():.2f} (step {int(shape_curve.idxmax())})")
     from cglib.render import sample_params, value_coordinates
     rng = np.random.default_rng(0)
-    rcfg = cfgs[0].train.render_config()
-    zc = {z: value_coordinates(sample_params(np.tile([0, 0, z], (2000, 1)), rng, rcfg), rcfg)[:, 2] for z in (0, 1)}
+    zc = {z: value_coordinates(sample_params(np.tile([0, 0, z], (2000, 1)), rng, rc), rc)[:, 2] for z in (0, 1)}
     glue("m_size_coords", f"from {zc[0].min():.2f} to {zc[0].max():.2f} for large objects and from {zc[1].min():.2f} "
          f"to {zc[1].max():.2f} for small ones")
     msamples = [r.samples() for r in mruns]
@@ -713,8 +711,8 @@ if corner_files:
         glue("corner_best", "none yet (no candidate is judged on all six runs)")
     # the concept-signal account's test: base against the same recipe with triangles of a circle's area
     low = judged(csumm)["last 3 min"]
-    pair = [low.xs((c, "mirrored"), level=["candidate", "corner"]) for c in ("base", "equal_area")]
-    if all(len(p) for p in pair):
+    if {("base", "mirrored"), ("equal_area", "mirrored")} <= set(low.index.droplevel("seed")):
+        pair = [low.xs((c, "mirrored"), level=["candidate", "corner"]) for c in ("base", "equal_area")]
         rise = (pair[1] - pair[0]).dropna()
         verdict = ("supported: it rises on every seed" if len(rise) and (rise > 0.1).all() else
                    "refuted: it does not rise on average" if rise.mean() < 0.1 else "not settled: it rises on some seeds")

@@ -83,7 +83,7 @@ CATALOG = {
         command="python benchmarks/corner_search.py --collect --out benchmarks/results/corner_search_2026-12-02.json",
         machine=MACHINE_2026_12_02 + ", two single-thread runs at a time (base's minimal-set runs: the seed "
                 "search's, MACHINE_2026_11_28)",
-        made="a7b1999, extended in d15d22e, on 2026-12-02 (afternoon) and in a later commit of 2026-12-02",
+        made="a7b1999, extended in d15d22e, cdca4c5 and 91541ec",
         decided="no candidate for the cpu preset: none holds both far classes on all six runs. The preset (base) "
                 "never composes 000 from the mirrored set (shape wrong: large rounded triangles). Screened at "
                 "960 steps on all six runs: wider small sizes and attention compose the minimal set on most "
