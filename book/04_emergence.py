@@ -675,7 +675,8 @@ glue("last_k", LAST_K)
 corner_files = sorted(RESULTS.glob("corner_search_*.json"))
 if corner_files:
     crec = json.loads(corner_files[-1].read_text())
-    csearch = record_frame(crec)
+    crec_all = record_frame(crec)
+    csearch = crec_all[crec_all.corner.isin(CORNERS)]  # a recipe is judged from the book's two corners only
     csearch_overrides = {r["candidate"]: r["overrides"] for r in crec["runs"]}
     csumm = corner_summary(csearch)
     cverd = corner_verdict(csumm)
@@ -723,3 +724,52 @@ if corner_files:
 else:
     for k in ("corner_record", "corner_verdicts", "corner_bottleneck", "corner_best", "corner_signal"):
         glue(k, "none yet")
+
+# %% [markdown]
+# ## Why the mirrored set fails: the other two corners (*record*)
+#
+# The two corners differ in more than their origin. In the minimal set the triangle is seen only
+# large and must be drawn small (`111`, `101`); in the mirrored set the circle is seen only small and
+# must be drawn large (`000`, `010`), and that is where it fails, on shape. Three accounts fit both
+# results, and the other two corners of shape and size tell them apart. From `001`, the small red
+# circle (training set {glue:text}`probe_sets`), the triangle is seen only small and must be drawn
+# large (far class `110`); from `110`, the large blue triangle, the circle is seen only large and must
+# be drawn small (far class `001`). Each account predicts which of the two composes:
+#
+# {glue:text}`probe_predictions`
+#
+# A corner *composes* when its far class's mean over seeds is at {glue:text}`reached` or more and
+# *fails* below half of that (`corners.corner_outcome`); an account is refuted when a corner it says
+# composes fails, or one it says fails composes. Every outcome could have happened: if both corners
+# fail, all three accounts are refuted. Trained with `base` (this chapter's recipe of 2026-11-28) on
+# seeds 0, 1 and 2, from the corner search's record: {glue:text}`probe_steps`. The far class per
+# corner, mean over the seeds (per seed), and how often the evaluator read its shape and its size as
+# asked: {glue:text}`probe_outcome`. Verdicts: {glue:text}`probe_verdicts`.
+
+# %%
+from cglib.corners import ACCOUNTS, PROBE_CORNERS, probe_verdict
+
+glue("probe_sets", "; ".join(f"{k} {{{', '.join(v)}}}" for k, v in PROBE_CORNERS.items()))
+glue("probe_predictions", "; ".join(f"{a}: " + ", ".join(f"{c} {'composes' if w else 'fails'}" for c, w in p.items())
+                                    for a, p in ACCOUNTS.items()))
+probe = crec_all[crec_all.candidate.eq("base")] if corner_files else None
+if probe is not None and probe.corner.isin(PROBE_CORNERS).any():
+    psumm = corner_summary(probe)
+    outcome, pverdict = probe_verdict(psumm)
+    finals = psumm.loc["base"]["final"]
+    glue("probe_steps", ", ".join(f"{c} to step {int(g.step.max())}" for c, g in probe.groupby("corner", sort=False)))
+    glue("probe_outcome", "; ".join(
+        f"{c} ({psumm.loc[('base', c)].far.iloc[0]}) {finals.xs(c).mean():.2f} "
+        f"({' / '.join(f'{v:.2f}' for v in finals.xs(c))}): {outcome[c]} (its shape read right "
+        f"{psumm.loc[('base', c)]['shape'].mean():.2f}, its size {psumm.loc[('base', c)]['size'].mean():.2f})"
+        for c in outcome))
+    glue("probe_verdicts", "; ".join(f"{v}: {a}" for a, v in pverdict.items()))
+    plots.corner_curves(probe, title=" (base)")
+    plt.show()
+    display(psumm[["step", "far", "final", "reject", "shape", "color", "size", "worst distance 1", "order"]]
+            .style.format("{:.2f}", subset=["final", "reject", "shape", "color", "size", "worst distance 1"])
+            .set_caption("base from every corner of shape and size, at its last evaluation"))
+else:
+    for k in ("probe_steps", "probe_outcome", "probe_verdicts"):
+        glue(k, "not run yet (`python benchmarks/corner_search.py --candidates base --corners "
+                "small_circle,large_triangle --stop-at 960`)")

@@ -20,6 +20,19 @@ from .emergence import REACHED, emergence_order, fig5_order, first_reach, fmt_ac
 
 #: The two training sets every recipe is judged from, by name.
 CORNERS = {"minimal": PRESETS["minimal"], "mirrored": mirror(PRESETS["minimal"])}
+
+
+def star(origin: str) -> tuple[str, ...]:
+    """The star-shaped training set at ``origin``: the origin and its neighbour along each variable (the
+    minimal set is ``star("000")``, its mirror ``star("111")``)."""
+    flip = {"0": "1", "1": "0"}
+    return (origin, *(origin[:j] + flip[origin[j]] + origin[j + 1:] for j in range(len(origin))))
+
+
+#: The other two corners of shape and size, trained only to ask why the mirrored set fails (issue 24): from
+#: ``001`` (small red circle) the triangle is seen only small and must be drawn large (far class ``110``);
+#: from ``110`` (large blue triangle) the circle is seen only large and must be drawn small (far ``001``).
+PROBE_CORNERS = {"small_circle": star("001"), "large_triangle": star("110")}
 #: How many of a run's last evaluations its far class must hold the bar at.
 LAST_K = 3
 
@@ -52,7 +65,7 @@ def contrasts(train_classes, cfg=None, n: int = 400) -> dict[str, tuple[str, str
 
 def corner_of(train_classes) -> str:
     """The name in ``CORNERS`` of a training set (``"other"`` if it is neither corner)."""
-    return next((k for k, v in CORNERS.items() if set(v) == set(train_classes)), "other")
+    return next((k for k, v in {**CORNERS, **PROBE_CORNERS}.items() if set(v) == set(train_classes)), "other")
 
 
 def corner_summary(frame: pd.DataFrame, last_k: int = LAST_K) -> pd.DataFrame:
@@ -96,6 +109,7 @@ def corner_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS
     ``incomplete``.  ``worst`` is the lowest last-``last_k`` minimum over the runs it has."""
     col = f"last {last_k} min"
     rows = []
+    summary = summary[summary.index.get_level_values("corner").isin(corners)]  # probe corners judge no recipe
     for cand, g in summary.groupby(level=0, sort=False):
         g = g.droplevel(0)
         ok = judged(g, last_k)  # the others have fewer than last_k evaluations so far: not judged yet
@@ -128,6 +142,7 @@ def best_candidate(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS
     has all its runs judged."""
     col = f"last {last_k} min"
     scores = []
+    summary = summary[summary.index.get_level_values("corner").isin(corners)]
     for cand, g in judged(summary, last_k).groupby(level=0, sort=False):
         g = g.droplevel(0)
         if all((c, s) in g.index for c in corners for s in seeds):
@@ -136,3 +151,45 @@ def best_candidate(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS
         return None
     worst, mean, cand = max(scores)
     return cand, worst, mean
+
+
+#: Accounts of why the mirrored set fails and the minimal set composes, with what each predicts for the probe
+#: corners (True: the far class composes there).  In the minimal set the triangle, seen only large, is drawn
+#: small; in the mirrored set the circle, seen only small, must be drawn large.  From ``small_circle`` the
+#: triangle must be drawn large; from ``large_triangle`` the circle must be drawn small.  In every star-shaped
+#: set the origin's size is the opposite of the far class's, so "growing" and "a small origin" are one account.
+ACCOUNTS = {
+    "the circle at a size it was never drawn at (a circle's curvature changes with its size; a triangle's "
+    "straight edges and corners look the same at every size)": {"small_circle": True, "large_triangle": False},
+    "drawing an object larger than it was seen (equivalently: a small origin, whose steps change few pixels)":
+        {"small_circle": False, "large_triangle": True},
+    "only the large circle (growing, and a circle)": {"small_circle": True, "large_triangle": True},
+}
+
+
+def corner_outcome(finals) -> str:
+    """``composes`` when the far class's mean over seeds is at ``REACHED`` or more, ``fails`` below half of
+    it, ``partly`` in between (``finals``: the far class's accuracy per seed)."""
+    m = float(np.mean(finals))
+    return "composes" if m >= REACHED else "fails" if m < REACHED / 2 else "partly"
+
+
+def probe_verdict(summary: pd.DataFrame, candidate: str = "base", col: str = "final") -> tuple[dict, dict]:
+    """The probe corners' test of ``ACCOUNTS`` from ``corner_summary`` rows of ``candidate``: (outcome per
+    corner trained, from ``col`` of its seeds; verdict per account: ``supported`` when every prediction it
+    makes for a probe corner was seen, ``refuted`` when a corner it says composes fails or one it says fails
+    composes, ``not settled`` otherwise or when a probe corner was not trained)."""
+    g = summary.loc[candidate]
+    outcome = {c: corner_outcome(g.xs(c, level="corner")[col]) for c in g.index.unique("corner")}
+    verdict = {}
+    for account, pred in ACCOUNTS.items():
+        seen = [(outcome[c], want) for c, want in pred.items() if c in outcome]
+        if len(seen) < len(pred):
+            verdict[account] = "not settled (a probe corner was not trained)"
+        elif any(o == ("fails" if want else "composes") for o, want in seen):
+            verdict[account] = "refuted"
+        elif all(o == ("composes" if want else "fails") for o, want in seen):
+            verdict[account] = "supported"
+        else:
+            verdict[account] = "not settled"
+    return outcome, verdict

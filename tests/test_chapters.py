@@ -214,6 +214,11 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     # the concept-signal account is judged from the record: a verdict with base's and equal_area's mirrored runs
     assert re.match(r"(supported|refuted|not settled): .*seed 0 \d\.\d\d → \d\.\d\d|not run yet|none yet",
                     g["corner_signal"]), g["corner_signal"]
+    # why the mirrored set fails: the probe corners' outcomes from the record, and a verdict on every account
+    assert g["probe_predictions"].count("small_circle composes") == 2 and "large_triangle fails" in g["probe_predictions"]
+    assert g["probe_outcome"].startswith("not run yet") or re.search(
+        r"small_circle \(110\) \d\.\d\d \(\d\.\d\d / \d\.\d\d / \d\.\d\d\): (composes|fails|partly)", g["probe_outcome"]), g["probe_outcome"]
+    assert g["probe_verdicts"].startswith("not run yet") or g["probe_verdicts"].count(": ") == 3, g["probe_verdicts"]
     assert g["pn_gpu"].startswith("none yet")  # no GPU record of the paper preset (the paper's code) so far
     # the recorded seed search is read, every candidate gets a verdict, and the run-id check is not asked at smoke
     assert g["verdicts"].count("passes") + g["verdicts"].count("fails") + g["verdicts"].count("incomplete") >= 2

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cglib.concepts import all_classes, distances
-from cglib.corners import CORNERS, corner_of, corner_summary, corner_verdict, far_class
+from cglib.corners import CORNERS, PROBE_CORNERS, corner_of, corner_summary, corner_verdict, far_class
 
 STEPS = (160, 320, 480, 640, 800, 960)
 
@@ -14,7 +14,7 @@ STEPS = (160, 320, 480, 640, 800, 960)
 def run_rows(candidate, corner, seed, far_curve, finished=True, d1=0.95):
     """One run's metrics: training classes at 1.0 from the start, distance 1 at ``d1`` from step 320, the far
     class along ``far_curve`` (one value per step)."""
-    dist = distances(CORNERS[corner])
+    dist = distances({**CORNERS, **PROBE_CORNERS}[corner])
     rows = []
     for i, step in enumerate(STEPS[:len(far_curve)]):
         for c in all_classes(3):
@@ -136,3 +136,58 @@ def test_contrasts_name_each_step_from_the_origin_and_the_mirror_is_weaker():
     assert eq["color"][2] > 1.2 * mirr["color"][2]
     with pytest.raises(ValueError, match="origin class with one neighbour"):
         contrasts(["000", "011", "101"])
+
+
+def test_probe_corners_are_star_shaped_and_named():
+    from cglib.corners import PROBE_CORNERS, star
+    assert star("000") == CORNERS["minimal"] and set(star("111")) == set(CORNERS["mirrored"])
+    assert {k: far_class(v) for k, v in PROBE_CORNERS.items()} == {"small_circle": "110", "large_triangle": "001"}
+    for name, train in PROBE_CORNERS.items():
+        assert corner_of(train[::-1]) == name
+        # every concept value but the origin's appears in exactly one training class, as in both book corners
+        origin = train[0]
+        for j in range(3):
+            assert sum(c[j] != origin[j] for c in train) == 1
+    cs = search_script()
+    cfg = cs.config("base", "large_triangle", 1)
+    assert cfg.train.train_classes == PROBE_CORNERS["large_triangle"] and cfg.train.seed == 1
+
+
+def probe_summary(finals):
+    """corner_summary-like rows of base: corner -> the far class's final per seed."""
+    idx = pd.MultiIndex.from_tuples([("base", c, s) for c in finals for s in (0, 1, 2)],
+                                    names=["candidate", "corner", "seed"])
+    return pd.DataFrame({"final": [v for c in finals for v in finals[c]]}, index=idx)
+
+
+@pytest.mark.parametrize("small_circle, large_triangle, supported", [
+    ((0.9, 0.95, 0.85), (0.0, 0.1, 0.05), 0),  # triangle grows, circle does not shrink: the circle's curvature
+    ((0.0, 0.1, 0.2), (0.9, 1.0, 0.85), 1),  # only growing fails
+    ((0.9, 0.9, 0.9), (0.9, 0.95, 0.85), 2),  # both compose: only the large circle is hard
+    ((0.0, 0.1, 0.2), (0.0, 0.1, 0.1), None),  # both fail: every account is refuted
+])
+def test_probe_verdict_names_the_account_the_probe_corners_support(small_circle, large_triangle, supported):
+    from cglib.corners import ACCOUNTS, corner_outcome, probe_verdict
+    outcome, verdict = probe_verdict(probe_summary(
+        {"minimal": (0.99, 0.82, 0.99), "mirrored": (0.0, 0.1, 0.0), "small_circle": small_circle,
+         "large_triangle": large_triangle}))
+    assert outcome["minimal"] == "composes" and outcome["mirrored"] == "fails"
+    names = list(ACCOUNTS)
+    assert [a for a, v in verdict.items() if v == "supported"] == ([] if supported is None else [names[supported]])
+    assert all(v == "refuted" for a, v in verdict.items() if supported is None or a != names[supported])
+    assert corner_outcome((0.6, 0.5, 0.6)) == "partly"
+    # a half-way probe corner settles nothing it was needed for; a missing one settles nothing at all
+    _, half = probe_verdict(probe_summary({"small_circle": (0.6, 0.5, 0.6), "large_triangle": (0.0, 0.0, 0.1)}))
+    assert half[names[0]] == "not settled" and half[names[1]] == "refuted"
+    _, missing = probe_verdict(probe_summary({"small_circle": small_circle}))
+    assert all(v.startswith("not settled") for v in missing.values())
+
+
+def test_probe_corner_runs_never_enter_a_recipe_verdict():
+    from cglib.corners import best_candidate
+    f = frame(good={})
+    summ = corner_summary(pd.concat([f, pd.DataFrame(run_rows("good", "small_circle", 0, (0.0,) * 6))]))
+    assert summ.loc[("good", "small_circle", 0), "far"] == "110"
+    v = corner_verdict(summ)
+    assert v.loc["good", "verdict"] == "passes" and v.loc["good", "runs"] == 6
+    assert best_candidate(summ)[1] == pytest.approx(0.85)
