@@ -24,6 +24,9 @@ MACHINE_2026_11_28 = "2 x86-64 cores (AVX2, about 2 GHz), 24 GiB, no GPU (the de
 MACHINE_2026_12_02 = ("2 AMD EPYC cores (AVX-512 and AVX-512-BF16, no AMX), 24 GiB, no GPU "
                       "(the development machine of 2026-12-01 and 2026-12-02)")
 
+MACHINE_2026_12_02_AVX2 = ("2 AMD EPYC cores (AVX2 and FMA, no AVX-512), 24 GiB, no GPU (the development machine "
+                           "of the evening of 2026-12-02)")
+
 #: One entry per record file (by stem): how to read it (``kind``), the script and command that remake it,
 #: the machine it was made on, what it decided, and for a retired script the commit that still holds it.
 CATALOG = {
@@ -82,8 +85,8 @@ CATALOG = {
         kind="corner_search", script="benchmarks/corner_search.py",
         command="python benchmarks/corner_search.py --collect --out benchmarks/results/corner_search_2026-12-02.json",
         machine=MACHINE_2026_12_02 + ", two single-thread runs at a time (base's minimal-set runs: the seed "
-                "search's, MACHINE_2026_11_28)",
-        made="a7b1999, extended in d15d22e, cdca4c5 and 91541ec",
+                "search's, MACHINE_2026_11_28; base from the probe corners: " + MACHINE_2026_12_02_AVX2 + ")",
+        made="a7b1999, extended in d15d22e, cdca4c5, 91541ec and 2192361 (the probe corners)",
         decided="no candidate for the cpu preset: none holds both far classes on all six runs. The preset (base) "
                 "never composes 000 from the mirrored set (shape wrong: large rounded triangles). Screened at "
                 "960 steps on all six runs: wider small sizes and attention compose the minimal set on most "
@@ -95,7 +98,12 @@ CATALOG = {
                 "the additive tables summed (mlp_and_additive) fail as the additive half does (111 empty on "
                 "seed 0); base with triangles of a circle's area (equal_area) holds 111 at 0.93-1.00 on every "
                 "seed and leaves 000 at 0.00 on every seed (large red triangles): making the mirrored set's "
-                "steps 25-57% larger (shape still a third of the minimal set's) did not lift it"),
+                "steps 25-57% larger (shape still a third of the minimal set's) did not lift it. Base from the other two "
+                "corners of shape and size (screens at 960 steps, seeds 0-2): from 001 the far class 110 is 0.00 "
+                "on every seed (large blue circles: the triangle is never drawn large), from 110 the far class "
+                "001 is 0.00 on every seed (small red triangles: the circle is never drawn small); shape is "
+                "bound to the size it was seen at from three of the four corners, and composes only from the "
+                "paper's (every account of corners.ACCOUNTS refuted)"),
 }
 
 
