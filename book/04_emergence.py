@@ -745,6 +745,11 @@ else:
 # seeds 0, 1 and 2, from the corner search's record: {glue:text}`probe_steps`. The far class per
 # corner, mean over the seeds (per seed), and how often the evaluator read its shape and its size as
 # asked: {glue:text}`probe_outcome`. Verdicts: {glue:text}`probe_verdicts`.
+#
+# Read together: {glue:text}`probe_reading`. Where shape alone fails, the size condition carries the
+# shape that the training set showed at that size; a lever for the `cpu` preset has to loosen that
+# binding (the additive condition embedding loosened it in part: the record above) rather than
+# strengthen any single concept's signal.
 
 # %%
 from cglib.corners import ACCOUNTS, PROBE_CORNERS, probe_verdict
@@ -756,20 +761,25 @@ probe = crec_all[crec_all.candidate.eq("base")] if corner_files else None
 if probe is not None and probe.corner.isin(PROBE_CORNERS).any():
     psumm = corner_summary(probe)
     outcome, pverdict = probe_verdict(psumm)
-    finals = psumm.loc["base"]["final"]
+    per = psumm.loc["base"]  # one row per (corner, seed)
+    mean = per.groupby(level="corner", sort=False)[["final", "shape", "size"]].mean()
     glue("probe_steps", ", ".join(f"{c} to step {int(g.step.max())}" for c, g in probe.groupby("corner", sort=False)))
     glue("probe_outcome", "; ".join(
-        f"{c} ({psumm.loc[('base', c)].far.iloc[0]}) {finals.xs(c).mean():.2f} "
-        f"({' / '.join(f'{v:.2f}' for v in finals.xs(c))}): {outcome[c]} (its shape read right "
-        f"{psumm.loc[('base', c)]['shape'].mean():.2f}, its size {psumm.loc[('base', c)]['size'].mean():.2f})"
-        for c in outcome))
+        f"{c} ({g.far.iloc[0]}) {mean.final[c]:.2f} ({' / '.join(f'{v:.2f}' for v in g.final)}): {outcome[c]} "
+        f"(its shape read right {mean['shape'][c]:.2f}, its size {mean['size'][c]:.2f})"
+        for c, g in per.groupby(level="corner", sort=False)))
     glue("probe_verdicts", "; ".join(f"{v}: {a}" for a, v in pverdict.items()))
+    bound = [c for c in outcome if outcome[c] == "fails" and mean["shape"][c] < 0.2 and mean["size"][c] >= REACHED]
+    composes = [c for c in outcome if outcome[c] == "composes"]
+    glue("probe_reading", f"the far class fails on shape alone (size right, shape read right in under a fifth) from "
+         f"{len(bound)} of the {len(outcome)} corners trained ({', '.join(bound) or 'none'}): there the network draws "
+         f"the shape it saw at the size asked for; it composes from {', '.join(composes) or 'none'}")
     plots.corner_curves(probe, title=" (base)")
     plt.show()
     display(psumm[["step", "far", "final", "reject", "shape", "color", "size", "worst distance 1", "order"]]
             .style.format("{:.2f}", subset=["final", "reject", "shape", "color", "size", "worst distance 1"])
             .set_caption("base from every corner of shape and size, at its last evaluation"))
 else:
-    for k in ("probe_steps", "probe_outcome", "probe_verdicts"):
+    for k in ("probe_steps", "probe_outcome", "probe_verdicts", "probe_reading"):
         glue(k, "not run yet (`python benchmarks/corner_search.py --candidates base --corners "
                 "small_circle,large_triangle --stop-at 960`)")
