@@ -218,7 +218,7 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     assert g["probe_predictions"].count("small_circle composes") == 2 and "large_triangle fails" in g["probe_predictions"]
     assert g["probe_outcome"].startswith("not run yet") or re.search(
         r"small_circle \(110\) \d\.\d\d \(\d\.\d\d / \d\.\d\d / \d\.\d\d\): (composes|fails|partly)", g["probe_outcome"]), g["probe_outcome"]
-    assert g["probe_verdicts"].startswith("not run yet") or g["probe_verdicts"].count(": ") == 3, g["probe_verdicts"]
+    assert g["probe_verdicts"].startswith("not run yet") or len(re.findall(r"(?:^|; )(?:refuted|supported|not settled[^:]*): ", g["probe_verdicts"])) == 3, g["probe_verdicts"]
     assert g["probe_reading"].startswith("not run yet") or re.match(r"the far class fails on shape alone .* from \d of the \d corners", g["probe_reading"])
     assert g["pn_gpu"].startswith("none yet")  # no GPU record of the paper preset (the paper's code) so far
     # the recorded seed search is read, every candidate gets a verdict, and the run-id check is not asked at smoke
