@@ -92,8 +92,8 @@ SEEDS = (0, 1, 2)
 
 def config(name: str, corner: str, seed: int):
     from cglib.config import ExperimentConfig
-    from cglib.corners import CORNERS, PROBE_CORNERS
-    return ExperimentConfig().replace(**{**BASE, **CANDIDATES[name], "seed": seed, "train_classes": {**CORNERS, **PROBE_CORNERS}[corner]})
+    from cglib.corners import ALL_CORNERS
+    return ExperimentConfig().replace(**{**BASE, **CANDIDATES[name], "seed": seed, "train_classes": ALL_CORNERS[corner]})
 
 
 def make_jobs(names, corners, seeds):
@@ -103,7 +103,7 @@ def make_jobs(names, corners, seeds):
 
 
 def main():
-    from cglib.corners import CORNERS, PROBE_CORNERS
+    from cglib.corners import ALL_CORNERS, CORNERS, PROBE_CORNERS
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--candidates", default=",".join(CANDIDATES))
     ap.add_argument("--corners", default=",".join(CORNERS))
@@ -117,7 +117,7 @@ def main():
     from cglib.runs import run_id
 
     names, corners = a.candidates.split(","), a.corners.split(",")
-    for given, known, what in ((names, CANDIDATES, "candidate"), (corners, {**CORNERS, **PROBE_CORNERS}, "corner")):
+    for given, known, what in ((names, CANDIDATES, "candidate"), (corners, ALL_CORNERS, "corner")):
         if [n for n in given if n not in known]:
             sys.exit(f"unknown {what}(s) {[n for n in given if n not in known]}; known: {', '.join(known)}")
     seeds = [int(s) for s in a.seeds.split(",")]
@@ -152,11 +152,9 @@ def main():
         pd.set_option("display.width", 200)
         summ = corner_summary(record_frame(record))
         print(summ.to_string(float_format=lambda v: f"{v:.2f}"))
-        on = summ.index.get_level_values("corner")
         judge = [c for c in corners if c in CORNERS]  # a recipe is judged from the two corners the book trains
         if judge:
-            print(corner_verdict(summ[on.isin(judge)], seeds=seeds, corners=judge)
-                  .to_string(float_format=lambda v: f"{v:.2f}"))
+            print(corner_verdict(summ, seeds=seeds, corners=judge).to_string(float_format=lambda v: f"{v:.2f}"))
         if "base" in names and set(corners) & set(PROBE_CORNERS):  # why the mirrored set fails (corners.ACCOUNTS)
             outcome, verdict = probe_verdict(summ)
             print("far class per corner (base):", outcome)

@@ -33,6 +33,8 @@ def star(origin: str) -> tuple[str, ...]:
 #: ``001`` (small red circle) the triangle is seen only small and must be drawn large (far class ``110``);
 #: from ``110`` (large blue triangle) the circle is seen only large and must be drawn small (far ``001``).
 PROBE_CORNERS = {"small_circle": star("001"), "large_triangle": star("110")}
+#: Every named training set: the book's two corners and the probe corners.
+ALL_CORNERS = {**CORNERS, **PROBE_CORNERS}
 #: How many of a run's last evaluations its far class must hold the bar at.
 LAST_K = 3
 
@@ -64,8 +66,8 @@ def contrasts(train_classes, cfg=None, n: int = 400) -> dict[str, tuple[str, str
 
 
 def corner_of(train_classes) -> str:
-    """The name in ``CORNERS`` of a training set (``"other"`` if it is neither corner)."""
-    return next((k for k, v in {**CORNERS, **PROBE_CORNERS}.items() if set(v) == set(train_classes)), "other")
+    """The name in ``ALL_CORNERS`` of a training set (``"other"`` if it is neither corner)."""
+    return next((k for k, v in ALL_CORNERS.items() if set(v) == set(train_classes)), "other")
 
 
 def corner_summary(frame: pd.DataFrame, last_k: int = LAST_K) -> pd.DataFrame:

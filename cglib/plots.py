@@ -157,11 +157,11 @@ def record_curves(frame, cls: str = "111", ax=None, title: str | None = None, ke
 def corner_curves(frame, title: str = ""):
     """A corner search's record (``emergence.record_frame`` with a ``corner`` column): one panel per corner
     with its own far class (``corners.far_class``), one line per run, each candidate one colour in every panel."""
-    from .corners import CORNERS, PROBE_CORNERS, far_class
+    from .corners import ALL_CORNERS, far_class
     groups = list(frame.groupby("corner", sort=False))
     fig, axes = plt.subplots(len(groups), 1, figsize=(8, 3.3 * len(groups)), squeeze=False)
     for ax, (corner, g) in zip(axes[:, 0], groups):
-        cls = far_class({**CORNERS, **PROBE_CORNERS}[corner])
+        cls = far_class(ALL_CORNERS[corner])
         record_curves(g, cls, ax=ax, title=f"{cls} over training, {corner} set{title}", keys=frame.candidate.unique())
     fig.tight_layout()
     return fig

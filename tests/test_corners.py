@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from cglib.concepts import all_classes, distances
-from cglib.corners import CORNERS, PROBE_CORNERS, corner_of, corner_summary, corner_verdict, far_class
+from cglib.corners import ALL_CORNERS, CORNERS, PROBE_CORNERS, corner_of, corner_summary, corner_verdict, far_class
 
 STEPS = (160, 320, 480, 640, 800, 960)
 
@@ -14,7 +14,7 @@ STEPS = (160, 320, 480, 640, 800, 960)
 def run_rows(candidate, corner, seed, far_curve, finished=True, d1=0.95):
     """One run's metrics: training classes at 1.0 from the start, distance 1 at ``d1`` from step 320, the far
     class along ``far_curve`` (one value per step)."""
-    dist = distances({**CORNERS, **PROBE_CORNERS}[corner])
+    dist = distances(ALL_CORNERS[corner])
     rows = []
     for i, step in enumerate(STEPS[:len(far_curve)]):
         for c in all_classes(3):
