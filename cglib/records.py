@@ -26,6 +26,8 @@ MACHINE_2026_12_02 = ("2 AMD EPYC cores (AVX-512 and AVX-512-BF16, no AMX), 24 G
 
 MACHINE_2026_12_02_AVX2 = ("2 AMD EPYC cores (AVX2 and FMA, no AVX-512), 24 GiB, no GPU (the development machine "
                            "of the evening of 2026-12-02)")
+MACHINE_2026_12_03 = ("2 AMD EPYC cores (AVX2 and FMA, no AVX-512), 24 GiB, no GPU (the development machine "
+                      "of 2026-12-03)")
 
 #: One entry per record file (by stem): how to read it (``kind``), the script and command that remake it,
 #: the machine it was made on, what it decided, and for a retired script the commit that still holds it.
@@ -85,7 +87,7 @@ CATALOG = {
         kind="corner_search", script="benchmarks/corner_search.py",
         command="python benchmarks/corner_search.py --collect --out benchmarks/results/corner_search_2026-12-02.json",
         machine=MACHINE_2026_12_02 + ", two single-thread runs at a time (base's minimal-set runs: the seed "
-                "search's, MACHINE_2026_11_28; base from the probe corners: " + MACHINE_2026_12_02_AVX2 + ")",
+                "search's, " + MACHINE_2026_11_28 + "; base from the probe corners: " + MACHINE_2026_12_02_AVX2 + ")",
         made="a7b1999, extended in d15d22e, cdca4c5, 91541ec and 2192361 (the probe corners)",
         decided="no candidate for the cpu preset: none holds both far classes on all six runs. The preset (base) "
                 "never composes 000 from the mirrored set (shape wrong: large rounded triangles). Screened at "
@@ -104,6 +106,18 @@ CATALOG = {
                 "001 is 0.00 on every seed (small red triangles: the circle is never drawn small); shape is "
                 "bound to the size it was seen at from three of the four corners, and composes only from the "
                 "paper's (every account of corners.ACCOUNTS refuted)"),
+    "corner_search_2026-12-03": dict(
+        kind="corner_search", script="benchmarks/corner_search.py",
+        command="python benchmarks/corner_search.py --collect --corners minimal,mirrored,small_circle,large_triangle "
+                "--out benchmarks/results/corner_search_2026-12-03.json",
+        machine=MACHINE_2026_12_03 + ", two single-thread runs at a time (additive_equal_area_dropvar); every other "
+                "run is read back from corner_search_2026-12-02 and keeps its machine there",
+        made="this commit: corner_search_2026-12-02 and one more candidate",
+        decided="still no candidate for the cpu preset. The new candidate, additive_equal_area with each variable "
+                "dropped alone in 15% of training conditions (additive_equal_area_dropvar), fails on every one of "
+                "its six runs at 960 steps (far class 0.00-0.05): the minimal set's 111 comes out as small blue "
+                "circles or broken blobs, the mirrored set's 000 as large red triangles. Training p(x | colour, "
+                "size) shows the network the shape each size was seen with, and the binding tightens"),
 }
 
 
