@@ -112,12 +112,14 @@ CATALOG = {
                 "--out benchmarks/results/corner_search_2026-12-03.json",
         machine=MACHINE_2026_12_03 + ", two single-thread runs at a time (additive_equal_area_dropvar); every other "
                 "run is read back from corner_search_2026-12-02 and keeps its machine there",
-        made="this commit: corner_search_2026-12-02 and one more candidate",
+        made="8b9c956: corner_search_2026-12-02 and one more candidate",
         decided="still no candidate for the cpu preset. The new candidate, additive_equal_area with each variable "
                 "dropped alone in 15% of training conditions (additive_equal_area_dropvar), fails on every one of "
-                "its six runs at 960 steps (far class 0.00-0.05): the minimal set's 111 comes out as small blue "
-                "circles or broken blobs, the mirrored set's 000 as large red triangles. Training p(x | colour, "
-                "size) shows the network the shape each size was seen with, and the binding tightens"),
+                "its six runs at 960 steps (far class 0.00-0.05). The minimal set's 111: small blue blobs (seed 0), "
+                "small blue circles (seed 1), small purple blobs and empty canvases, 93% rejected (seed 2). The "
+                "mirrored set's 000: large red triangles (seeds 0 and 2), blue blobs between a circle and a "
+                "triangle, colour wrong on every sample (seed 1). Where shape is the weak variable, training "
+                "p(x | colour, size) shows the network the shape each size was seen with, and the binding tightens"),
 }
 
 
