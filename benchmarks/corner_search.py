@@ -94,6 +94,21 @@ CANDIDATES = {  # name -> fields changed from BASE, and why
     # its own variable whatever the other terms are.  Refuted if the mirrored 000 is no better than
     # additive_equal_area's (lowest of its last three 0.53 / 0.60 / 0.45) or 111 is still rejected on a seed.
     "additive_equal_area_dropvar": {"cond_embed": "per_variable", "triangle": "equal_area", "p_drop_variable": 0.15},
+    # Size alone through an additive table, shape and colour through the joint MLP (unet.ConditionEmbedding,
+    # "mlp_and_size_table"), at equal area.  Every failing run so far fails on shape bound to size: from the
+    # mirrored corner "large" stays on the triangle under the joint MLP (equal_area: 000 at 0.00 on every seed);
+    # the additive embedding loosens that (additive_equal_area: 000 at 0.45-0.82) but loses the minimal set's
+    # small triangles (111 at 0.23 on seed 1).  Here
+    # the embedding cannot tie size to shape, while shape and colour keep the joint path that composes from the
+    # minimal corner.  Refuted if the mirrored 000 is no better than additive_equal_area's, or the minimal 111
+    # falls below equal_area's (0.93-1.00).
+    "size_table_equal_area": {"cond_embed": "mlp_and_size_table", "triangle": "equal_area"},
+    # Shape and size through different stages of the U-Net (ModelConfig.cond_stages): the full-resolution blocks
+    # see shape and colour, the S/2 and S/4 blocks size and colour, each through its own joint MLP, at equal area.
+    # Size is an extent, read at coarse resolution; shape is an outline, drawn at full resolution.  No embedding
+    # sees shape and size together, so "large" can bind to the triangle only through the features.  Refuted if
+    # the mirrored 000 stays near equal_area's 0.00 with large triangles drawn, or training classes fail.
+    "stage_split_equal_area": {"cond_stages": "size_coarse_shape_fine", "triangle": "equal_area"},
 }
 SEEDS = (0, 1, 2)
 

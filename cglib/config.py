@@ -26,7 +26,8 @@ from .render import RenderConfig
 from .scales import EXPERIMENT, SCALES
 
 COND_MODES = ("film", "up", "multiply")
-COND_EMBEDS = ("per_variable", "mlp", "per_variable_mlp", "mlp_and_per_variable")
+COND_EMBEDS = ("per_variable", "mlp", "per_variable_mlp", "mlp_and_per_variable", "mlp_and_size_table")
+COND_STAGES = ("all", "size_coarse_shape_fine")
 SAMPLERS = ("ddim", "ddpm", "ddpm_beta")
 DATA_RANGES = {"[-1, 1]": (-1.0, 1.0), "[0, 1]": (0.0, 1.0)}
 
@@ -65,9 +66,9 @@ class ModelConfig:
     width: int = 32  # channels of the first stage; later stages use 2x (paper searched 64-512)
     cond: str = "film"  # where the condition enters: "film" (every block), "up" (mid and up blocks) or
     #                     "multiply" (the official code: cemb * h + temb before each up stage); see unet.py
-    cond_embed: str = "per_variable"  # "per_variable" (a vector per value, summed), "mlp" (one-hot -> one MLP)
-    #                                   "per_variable_mlp" (the official EmbedFC: an MLP per variable, summed)
-    #                                   or "mlp_and_per_variable" (the first two summed)
+    cond_embed: str = "per_variable"  # "per_variable" (a vector per value, summed), "mlp" (one-hot -> one MLP),
+    #   "per_variable_mlp" (the official EmbedFC: an MLP per variable, summed), "mlp_and_per_variable" (the first
+    #   two summed) or "mlp_and_size_table" (the joint MLP on all variables but size, plus size's table); unet.py
     cond_frozen: bool = False  # keep the condition networks at their random init (as the published code ran)
     cond_values: str = "nominal"  # training condition: "nominal" (the class's values), "drawn" (each image's
     #                               own colour and size as continuous value coordinates; render.value_coordinates)
@@ -75,6 +76,7 @@ class ModelConfig:
     attention: bool = True  # global self-attention at the lowest resolution
     p_uncond: float = 0.0  # probability of training with the null condition (classifier-free guidance)
     p_drop_variable: float = 0.0  # probability of dropping each concept variable alone (its null value) in training
+    cond_stages: str = "all"  # which variables each resolution sees: "all" or "size_coarse_shape_fine" (unet.py)
 
     def __post_init__(self):
         _check_types(self)
@@ -88,6 +90,9 @@ class ModelConfig:
                    "cond_embed='per_variable_mlp'")
         _check("ModelConfig", "cond_embed", self.cond_embed, self.cond_embed in COND_EMBEDS,
                f"use one of {', '.join(COND_EMBEDS)}")
+        _check("ModelConfig", "cond_stages", (self.cond_stages, self.cond), self.cond_stages == "all" or (
+            self.cond_stages in COND_STAGES and self.cond == "film"), f"use one of {', '.join(COND_STAGES)}; a split "
+            "of the variables over resolutions needs cond='film' (the condition in every block)")
         _check("ModelConfig", "cond_values", self.cond_values, self.cond_values in ("nominal", "drawn", "official"),
                "use 'nominal', 'drawn' or 'official'")
         if self.cond_values == "official":

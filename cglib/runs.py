@@ -48,7 +48,8 @@ ADDED_FIELDS = {("model", "p_drop_variable"): 0.0, ("diffusion", "eta"): 0.0, ("
                 ("train", "classifier_steps"): 400, ("model", "arch"): "unet",
                 ("diffusion", "data_range"): "[-1, 1]", ("train", "second_sampler"): "",
                 ("train", "second_sampler_every"): 0, ("train", "precision"): "fp32", ("train", "overprompt_every"): 0,
-                ("train", "triangle"): "box", ("train", "compile"): False}
+                ("train", "triangle"): "box", ("train", "compile"): False,
+                ("model", "cond_stages"): "all"}
 
 
 def run_dir(rid: str, root: str | Path | None = None) -> Path:
