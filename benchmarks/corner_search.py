@@ -45,8 +45,6 @@ BASE = dict(width=32, cond="film", cond_embed="mlp", cond_values="drawn", attent
             sample_steps=20, n_train=5000, epochs=25.0, batch=64, lr=2e-3, ema=0.995,
             size_large=(0.24, 0.34), size_small=(0.15, 0.19),
             eval_every=160, n_eval=40, n_eval_final=200, overprompt=(1.25, 1.5, 2.0, 2.5, 3.0))
-from cglib.scales import PAPER_NETWORK  # noqa: E402  (after the path set-up above)
-
 CANDIDATES = {  # name -> fields changed from BASE, and why
     "base": {},
     # On the mirrored corner the far class 000 (large red circle) fails on shape: colour and size come out
@@ -111,13 +109,16 @@ CANDIDATES = {  # name -> fields changed from BASE, and why
     # sees shape and size together, so "large" can bind to the triangle only through the features.  Refuted if
     # the mirrored 000 stays near equal_area's 0.00 with large triangles drawn, or training classes fail.
     "stage_split_equal_area": {"cond_stages": "size_coarse_shape_fine", "triangle": "equal_area"},
-    # The paper's code's network (cglib.scales.PAPER_NETWORK: ContextUnet, each variable through its own frozen
-    # random network, summed, multiplying the features of each up stage; the code's one-hot shape, RGB and size
-    # inputs) in this recipe, without chapter 4's second sampler.  Both splits of the condition above failed
-    # as base does on the mirrored seed 0 (large red triangles for 000), so the binding is in the features,
-    # not the embedding; the paper's network gates features by a product instead of FiLM's scale and shift.
-    # Refuted if the mirrored 000 stays near base's 0.01-0.07 with large triangles drawn.
-    "paper_network": dict(PAPER_NETWORK),
+    # The stage split with the additive tables (one vector per value, summed) in place of each stage's joint MLP,
+    # at equal area: the fourth corner of {joint, additive} x {every stage, split}.  On the mirrored seed 0 both
+    # splits with a joint MLP drew 010 (a large blue circle) as a large triangle, though each part of its
+    # condition was seen in training (circle with blue in 011, blue with large in 110): the features bind size to
+    # shape.  The additive tables are the only embedding that has lifted the mirrored set (additive_equal_area);
+    # here they also keep size out of the full-resolution blocks, where outlines are drawn.  Refuted if the
+    # mirrored 010 and 000 are no better than additive_equal_area's (lowest of last three: 010 0.17 / 0.30 /
+    # 0.25, 000 0.53 / 0.60 / 0.45).
+    "additive_stage_split_equal_area": {"cond_embed": "per_variable", "cond_stages": "size_coarse_shape_fine",
+                                        "triangle": "equal_area"},
 }
 SEEDS = (0, 1, 2)
 

@@ -667,9 +667,22 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # stays well below the minimal set's), lift the mirrored far class under the same recipe (candidate
 # `equal_area` against `base`); a rise of no more than the sampling noise (0.1) would refute it.
 # Measured: {glue:text}`corner_signal`.
+#
+# Where the binding lives. From the mirrored set every candidate with the joint MLP draws the large
+# circles (`010`, `000`) as large triangles. Is the binding made in the condition embedding, which
+# sees the tuple whole and has never seen "circle" with "large"? Two candidates build the condition of
+# `010`, the large blue circle, only from parts seen in training (circle with blue in `011`, blue with
+# large in `110`): `size_table_equal_area` (the joint MLP of shape and colour plus a table for size,
+# added) and `stage_split_equal_area` (the full-resolution blocks see shape and colour, the coarser
+# ones size and colour, each through its own MLP, so that no embedding sees shape and size together).
+# If the binding is in the embedding, they lift `010` above `equal_area`, the same recipe with one
+# joint MLP; it is refuted if neither rises by more than the noise (0.1) on average, and then the
+# binding is made in the network's features. Measured: {glue:text}`corner_embedding`. The additive
+# tables (one vector per value, summed) against the joint MLP, and the stage split on top of the
+# tables: {glue:text}`corner_additive`.
 
 # %%
-from cglib.corners import CORNERS, LAST_K, best_candidate, corner_summary, corner_verdict, judged
+from cglib.corners import CORNERS, LAST_K, best_candidate, corner_summary, corner_verdict, judged, lifts
 
 glue("last_k", LAST_K)
 corner_files = sorted(RESULTS.glob("corner_search_*.json"))
@@ -711,18 +724,34 @@ if corner_files:
     else:
         glue("corner_best", "none yet (no candidate is judged on all six runs)")
     # the concept-signal account's test: base against the same recipe with triangles of a circle's area
-    low = judged(csumm)["last 3 min"]
-    if {("base", "mirrored"), ("equal_area", "mirrored")} <= set(low.index.droplevel("seed")):
-        pair = [low.xs((c, "mirrored"), level=["candidate", "corner"]) for c in ("base", "equal_area")]
-        rise = (pair[1] - pair[0]).dropna()
-        verdict = ("supported: it rises on every seed" if len(rise) and (rise > 0.1).all() else
-                   "refuted: it does not rise on average" if rise.mean() < 0.1 else "not settled: it rises on some seeds")
-        glue("corner_signal", f"{verdict} (lowest of its last {LAST_K} evaluations, base → equal_area: "
-             + ", ".join(f"seed {s} {pair[0][s]:.2f} → {pair[1][s]:.2f}" for s in rise.index) + ")")
+    def lift_text(before, after, cls):  # (verdict, "after against before on cls: verdict, why (seed by seed)")
+        res = lifts(csearch, before, after, cls)
+        if res is None:
+            return None
+        why = {"supported": "it rises by more than 0.1 on every seed", "refuted": "its mean rise is under 0.1",
+               "not settled": "it rises on some seeds"}[res[0]]
+        return res[0], (f"{after} against {before} on {cls}: {res[0]}, {why} (lowest of its last {LAST_K} "
+                        "evaluations, " + ", ".join(f"seed {s} {r.before:.2f} → {r.after:.2f}"
+                                                    for s, r in res[1].iterrows()) + ")")
+
+    sig = lift_text("base", "equal_area", "000")
+    glue("corner_signal", sig[1] if sig else "not run yet (the record lacks base or equal_area from the mirrored set)")
+    # where the binding lives: embeddings built from parts seen in training, against the joint MLP (equal_area)
+    tests = [lift_text("equal_area", c, "010") for c in ("size_table_equal_area", "stage_split_equal_area")]
+    if all(tests):
+        verdicts = {t[0] for t in tests}
+        glue("corner_embedding", "the binding made in the embedding: " + (
+            "refuted" if verdicts == {"refuted"} else "supported" if "supported" in verdicts else "not settled")
+            + "; " + "; ".join(t[1] for t in tests))
     else:
-        glue("corner_signal", "not run yet (the record lacks base or equal_area from the mirrored set)")
+        glue("corner_embedding", "not run yet (the record lacks size_table_equal_area or stage_split_equal_area)")
+    more = [lift_text(b, a, c) for b, a in (("equal_area", "additive_equal_area"),
+                                            ("additive_equal_area", "additive_stage_split_equal_area"))
+            for c in ("010", "000")]
+    glue("corner_additive", "; ".join(t[1] for t in more if t) or "not run yet")
 else:
-    for k in ("corner_record", "corner_verdicts", "corner_bottleneck", "corner_best", "corner_signal"):
+    for k in ("corner_record", "corner_verdicts", "corner_bottleneck", "corner_best", "corner_signal",
+              "corner_embedding", "corner_additive"):
         glue(k, "none yet")
 
 # %% [markdown]

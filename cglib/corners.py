@@ -155,6 +155,32 @@ def best_candidate(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS
     return cand, worst, mean
 
 
+def tail_min(frame: pd.DataFrame, cls: str, last_k: int = LAST_K) -> pd.Series:
+    """Per (candidate, corner, seed) of a corner-search record frame, the lowest accuracy of class ``cls`` at
+    its last ``last_k`` evaluations (NaN where a run has fewer)."""
+    g = frame[frame.concept_class == cls].sort_values("step").groupby(["candidate", "corner", "seed"], sort=False).acc
+    return g.apply(lambda a: a.iloc[-last_k:].min() if len(a) >= last_k else np.nan)
+
+
+def lifts(frame: pd.DataFrame, before: str, after: str, cls: str, corner: str = "mirrored", noise: float = 0.1,
+          last_k: int = LAST_K) -> tuple[str, pd.DataFrame] | None:
+    """Whether candidate ``after`` lifts class ``cls`` from ``corner`` above candidate ``before`` (a record
+    frame, ``emergence.record_frame``): per seed that both were judged on, the lowest of the last ``last_k``
+    evaluations of each and the rise.  "supported" when it rises by more than ``noise`` (about the 40-sample
+    noise) on every seed, "refuted" when the mean rise is below it, else "not settled".  Returns (verdict,
+    table with columns before, after, rise), or None if either side has no judged run there."""
+    low = tail_min(frame[frame.corner == corner], cls, last_k).dropna()
+    have = set(low.index.get_level_values("candidate"))
+    if not {before, after} <= have:
+        return None
+    pair = pd.DataFrame({k: low.xs((c, corner), level=["candidate", "corner"]) for k, c in
+                         (("before", before), ("after", after))}).dropna()
+    pair["rise"] = pair["after"] - pair["before"]
+    verdict = ("supported" if len(pair) and (pair.rise > noise).all() else
+               "refuted" if pair.rise.mean() < noise else "not settled")
+    return verdict, pair
+
+
 #: Accounts of why the mirrored set fails and the minimal set composes, with what each predicts for the probe
 #: corners (True: the far class composes there).  In the minimal set the triangle, seen only large, is drawn
 #: small; in the mirrored set the circle, seen only small, must be drawn large.  From ``small_circle`` the

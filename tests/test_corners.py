@@ -121,6 +121,23 @@ def test_best_candidate_needs_all_six_runs_and_ranks_by_the_worst_run():
     assert best_candidate(summ.drop(index=["a", "b"], level=0)) is None
 
 
+@pytest.mark.parametrize("after,verdict", [((0.3, 0.4, 0.5), "supported"), ((0.05, 0.0, 0.1), "refuted"),
+                                           ((0.5, 0.0, 0.0), "not settled")])
+def test_lifts_needs_a_rise_past_the_noise_on_every_seed(after, verdict):
+    from cglib.corners import lifts
+    before = (0.0, 0.05, 0.0)
+    rows = [dict(candidate=n, corner="mirrored", seed=s, concept_class=cls, step=step,
+                 acc=(v if step > 160 else 0.9) if cls == "010" else 0.5)  # an early 0.9 outside the last three
+            for n, vals in (("a", before), ("b", after)) for s, v in enumerate(vals)
+            for cls in ("010", "000") for step in (160, 320, 480, 640)]
+    frame = pd.DataFrame(rows)
+    got, table = lifts(frame, "a", "b", "010")
+    assert got == verdict and list(table.index) == [0, 1, 2]
+    assert table.rise.tolist() == pytest.approx([a - b for a, b in zip(after, before)])
+    assert lifts(frame, "a", "b", "000")[0] == "refuted"  # no rise on the other class
+    assert lifts(frame, "a", "c", "010") is None and lifts(frame, "a", "b", "010", corner="minimal") is None
+
+
 def test_contrasts_name_each_step_from_the_origin_and_the_mirror_is_weaker():
     from cglib.corners import contrasts
     from cglib.render import RenderConfig, contrast_signal
