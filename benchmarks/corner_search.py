@@ -109,16 +109,6 @@ CANDIDATES = {  # name -> fields changed from BASE, and why
     # sees shape and size together, so "large" can bind to the triangle only through the features.  Refuted if
     # the mirrored 000 stays near equal_area's 0.00 with large triangles drawn, or training classes fail.
     "stage_split_equal_area": {"cond_stages": "size_coarse_shape_fine", "triangle": "equal_area"},
-    # The stage split with the additive tables (one vector per value, summed) in place of each stage's joint MLP,
-    # at equal area: the fourth corner of {joint, additive} x {every stage, split}.  On the mirrored seed 0 both
-    # splits with a joint MLP drew 010 (a large blue circle) as a large triangle, though each part of its
-    # condition was seen in training (circle with blue in 011, blue with large in 110): the features bind size to
-    # shape.  The additive tables are the only embedding that has lifted the mirrored set (additive_equal_area);
-    # here they also keep size out of the full-resolution blocks, where outlines are drawn.  Refuted if the
-    # mirrored 010 and 000 are no better than additive_equal_area's (lowest of last three: 010 0.17 / 0.30 /
-    # 0.25, 000 0.53 / 0.60 / 0.45).
-    "additive_stage_split_equal_area": {"cond_embed": "per_variable", "cond_stages": "size_coarse_shape_fine",
-                                        "triangle": "equal_area"},
 }
 SEEDS = (0, 1, 2)
 

@@ -48,6 +48,8 @@ def test_resume_gives_identical_metrics(run_root, tmp_path):
     whole = train(cfg, tmp_path / "a", progress=False).metrics()
     part = train(cfg, run_root, progress=False, stop_after=8)
     assert not part.finished and max(r["step"] for r in part.metrics()) == 8
+    again = train(cfg, run_root, progress=False, stop_after=8)  # a screen run twice trains nothing more
+    assert not again.finished and max(r["step"] for r in again.metrics()) == 8
     resumed = train(cfg, run_root, progress=False)
     assert resumed.finished
     assert _strip(resumed.metrics()) == _strip(whole)
