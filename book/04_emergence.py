@@ -775,8 +775,8 @@ else:
 #
 # Read together: {glue:text}`probe_reading`. Where shape alone fails, the size condition carries the
 # shape that the training set showed at that size; a lever for the `cpu` preset has to loosen that
-# binding (the additive condition embedding loosened it in part: the record above) rather than
-# strengthen any single concept's signal.
+# binding (the additive condition embedding loosened it in part; embeddings that keep shape and
+# size apart did not: the record above) rather than strengthen any single concept's signal.
 
 # %%
 from cglib.corners import ACCOUNTS, PROBE_CORNERS, probe_verdict

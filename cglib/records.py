@@ -110,16 +110,26 @@ CATALOG = {
         kind="corner_search", script="benchmarks/corner_search.py",
         command="python benchmarks/corner_search.py --collect --corners minimal,mirrored,small_circle,large_triangle "
                 "--out benchmarks/results/corner_search_2026-12-03.json",
-        machine=MACHINE_2026_12_03 + ", two single-thread runs at a time (additive_equal_area_dropvar); every other "
-                "run is read back from corner_search_2026-12-02 and keeps its machine there",
-        made="8b9c956: corner_search_2026-12-02 and one more candidate",
-        decided="still no candidate for the cpu preset. The new candidate, additive_equal_area with each variable "
-                "dropped alone in 15% of training conditions (additive_equal_area_dropvar), fails on every one of "
-                "its six runs at 960 steps (far class 0.00-0.05). The minimal set's 111: small blue blobs (seed 0), "
-                "small blue circles (seed 1), small purple blobs and empty canvases, 93% rejected (seed 2). The "
-                "mirrored set's 000: large red triangles (seeds 0 and 2), blue blobs between a circle and a "
-                "triangle, colour wrong on every sample (seed 1). Where shape is the weak variable, training "
-                "p(x | colour, size) shows the network the shape each size was seen with, and the binding tightens"),
+        machine=MACHINE_2026_12_03 + ", two single-thread runs at a time (additive_equal_area_dropvar, "
+                "size_table_equal_area, stage_split_equal_area); every other run is read back from "
+                "corner_search_2026-12-02 and keeps its machine there",
+        made="8b9c956: corner_search_2026-12-02 and one more candidate; remade after 4bf2eea with two more "
+             "(size_table_equal_area, stage_split_equal_area), whose mirrored seed-0 runs were trained by a repeated "
+             "screen to step 1120 (fixed in 4bf2eea) and are judged there",
+        decided="still no candidate for the cpu preset. additive_equal_area with each variable dropped alone in 15% "
+                "of training conditions (additive_equal_area_dropvar) fails on every one of its six runs at 960 "
+                "steps (far class 0.00-0.05). The minimal set's 111: small blue blobs (seed 0), small blue circles "
+                "(seed 1), small purple blobs and empty canvases, 93% rejected (seed 2). The mirrored set's 000: "
+                "large red triangles (seeds 0 and 2), blue blobs between a circle and a triangle, colour wrong on "
+                "every sample (seed 1). Two candidates that keep shape and size apart in the condition embedding, "
+                "size through its own table added to the joint MLP of shape and colour (size_table_equal_area) "
+                "and size only into the coarse blocks, shape only into the full-resolution ones "
+                "(stage_split_equal_area), fail on all six runs (far class 0.00-0.23): the minimal set's 111 comes "
+                "out as small blue circles and the mirrored 000 as large red triangles on every seed, and the "
+                "mirrored 010, whose condition is built only from parts seen in training, stays at 0.00-0.12 "
+                "(equal_area: 0.00-0.03). The binding of shape to size is made in the features, not the "
+                "embedding; the joint MLP is what lets 111 compose from the minimal set (equal_area 0.92-1.00), "
+                "and only the fully additive tables lift the mirrored set (000 0.45-0.60)"),
 }
 
 
