@@ -98,10 +98,9 @@ CANDIDATES = {  # name -> fields changed from BASE, and why
     # "mlp_and_size_table"), at equal area.  Every failing run so far fails on shape bound to size: from the
     # mirrored corner "large" stays on the triangle under the joint MLP (equal_area: 000 at 0.00 on every seed);
     # the additive embedding loosens that (additive_equal_area: 000 at 0.45-0.82) but loses the minimal set's
-    # small triangles (111 at 0.23 on seed 1).  Here
-    # the embedding cannot tie size to shape, while shape and colour keep the joint path that composes from the
-    # minimal corner.  Refuted if the mirrored 000 is no better than additive_equal_area's, or the minimal 111
-    # falls below equal_area's (0.93-1.00).
+    # small triangles (111 at 0.23 on seed 1).  Here the embedding cannot tie size to shape, while shape and
+    # colour keep the joint path that composes from the minimal corner.  Refuted if the mirrored 000 is no
+    # better than additive_equal_area's, or the minimal 111 falls below equal_area's (0.92-1.00).
     "size_table_equal_area": {"cond_embed": "mlp_and_size_table", "triangle": "equal_area"},
     # Shape and size through different stages of the U-Net (ModelConfig.cond_stages): the full-resolution blocks
     # see shape and colour, the S/2 and S/4 blocks size and colour, each through its own joint MLP, at equal area.

@@ -122,7 +122,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
           stop_after: int | None = None, threads=None) -> Run:
     """Train (or read back, or resume) the run for ``cfg``; return its ``Run``.
 
-    ``stop_after`` stops after that many steps' checkpoint, as an interruption would (for tests).
+    ``stop_after`` stops at that step's checkpoint, as an interruption would; a run already there trains no more.
     ``threads``, a function of nothing, gives the CPU threads to train with, asked every 20 steps (a sweep
     hands a run the cores that finished runs left idle).
     """
@@ -155,17 +155,18 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
     step, wall, rows, loss_avg, eval_s = 0, 0.0, [], None, 0.0
     if run.checkpoint_path.exists():  # resume exactly where the last checkpoint left off
         ck = torch.load(run.checkpoint_path, map_location=dev, weights_only=False)
-        model.load_state_dict(ck["model"]), ema.load_state_dict(ck["ema"]), opt.load_state_dict(ck["opt"])
-        g_cpu.set_state(ck["g_cpu"]), g_dev.set_state(ck["g_dev"].to(g_dev.get_state().device))
+        if stop_after is not None and stop_after <= ck["step"] < total:  # a screen run again: already stopped there
+            return run
+        for module, key in ((model, "model"), (ema, "ema"), (opt, "opt")):
+            module.load_state_dict(ck[key])
+        g_cpu.set_state(ck["g_cpu"])
+        g_dev.set_state(ck["g_dev"].to(g_dev.get_state().device))
         step, wall, rows, loss_avg = ck["step"], ck["wall_s"], ck["rows"], ck["loss_avg"]
         eval_s = ck.get("eval_s")  # None: a checkpoint from before evaluation was timed (unknown from then on)
         if "sched" in ck:
             sched.load_state_dict(ck["sched"])
         else:  # a checkpoint from before the scheduler was saved: put it at the step reached
             sched.last_epoch = step
-        if stop_after is not None and stop_after <= step < total:  # a screen run again: already stopped there
-            return run
-
     task = task_for(cfg)
     images, values = task.training_data(cfg)
     x_all = diffusion.from_unit(torch.as_tensor(images)).to(dev)  # (N, 3, S, S) in the data range

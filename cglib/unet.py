@@ -114,6 +114,11 @@ def onehot(cond: torch.Tensor) -> torch.Tensor:
     return pair.masked_fill(dropped[..., None], 0.0)
 
 
+def drop_variable(cond: torch.Tensor, j: int) -> torch.Tensor:
+    """Value coordinates ``cond`` (B, n) with variable ``j`` dropped (NaN, its null value) on every row."""
+    return cond.float().index_fill(1, torch.tensor([j], device=cond.device), float("nan"))
+
+
 def official_dims(cfg: ModelConfig) -> tuple | None:
     """The input widths of the paper's code's condition (``official.INPUT_DIMS``) when ``cfg`` asks for its
     inputs (``cond_values="official"``), else None (value coordinates)."""
@@ -152,9 +157,8 @@ class ConditionEmbedding(nn.Module):
         pairs = onehot(cond)  # (B, n, 2)
         if self.kind == "per_variable_mlp":
             return sum(net(pairs[:, j]) for j, net in enumerate(self.nets))
-        mlp_in = pairs.clone() if self.kind == "mlp_and_size_table" else pairs
-        if self.kind == "mlp_and_size_table":
-            mlp_in[:, SIZE] = 0.0  # size enters through its table alone
+        # mlp_and_size_table: size enters through its table alone (a dropped variable's one-hot is zeros)
+        mlp_in = onehot(drop_variable(cond, SIZE)) if self.kind == "mlp_and_size_table" else pairs
         out = self.mlp(mlp_in.flatten(1)) if self.kind != "per_variable" else 0
         if self.tabled:
             for j, tab in zip(self.tabled, self.tables):
@@ -208,8 +212,7 @@ class UNet(nn.Module):
         if self.cfg.cond_stages == "all":
             full = temb + self.cond(cond)
             return full, full
-        drop = lambda j: cond.float().index_fill(1, torch.tensor([j], device=cond.device), float("nan"))
-        return temb + self.cond(drop(SIZE)), temb + self.cond_coarse(drop(SHAPE))
+        return temb + self.cond(drop_variable(cond, SIZE)), temb + self.cond_coarse(drop_variable(cond, SHAPE))
 
     def forward(self, x_t, t, cond):
         """x_t: (B, 3, S, S); t: (B,) diffusion time in [0, 1]; cond: (B, n) value coordinates (NaN = dropped)."""
