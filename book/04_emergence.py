@@ -679,7 +679,11 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # joint MLP; it is refuted if neither rises by more than the noise (0.1) on average, and then the
 # binding is made in the network's features. Measured: {glue:text}`corner_embedding`. The additive
 # tables (one vector per value, summed, so that no embedding joins any two variables) against the
-# joint MLP: {glue:text}`corner_additive`.
+# joint MLP: {glue:text}`corner_additive`. The last corner of {joint MLP, additive tables} x {every
+# stage, split}: the stage split on the additive tables (`additive_stage_split_equal_area`), where
+# neither an embedding nor a stage sees shape and size together. If the split frees what the tables
+# alone leave bound, it lifts the mirrored far class above `additive_equal_area`; refuted if the mean
+# rise is under the noise (0.1). Its minimal far class is compared the same way: {glue:text}`corner_split`.
 
 # %%
 from cglib.corners import CORNERS, LAST_K, best_candidate, corner_summary, corner_verdict, judged, lifts
@@ -724,13 +728,13 @@ if corner_files:
     else:
         glue("corner_best", "none yet (no candidate is judged on all six runs)")
     # the concept-signal account's test: base against the same recipe with triangles of a circle's area
-    def lift_text(before, after, cls):  # (verdict, "after against before on cls: verdict, why (seed by seed)")
-        res = lifts(csearch, before, after, cls)
+    def lift_text(before, after, cls, corner="mirrored"):  # (verdict, "after against before on cls: ...")
+        res = lifts(csearch, before, after, cls, corner=corner)
         if res is None:
             return None
         why = {"supported": "it rises by more than 0.1 on every seed", "refuted": "its mean rise is under 0.1",
                "not settled": "it rises on some seeds"}[res[0]]
-        return res[0], (f"{after} against {before} on {cls}: {res[0]}, {why} (lowest of its last {LAST_K} "
+        return res[0], (f"{after} against {before} on {cls} ({corner}): {res[0]}, {why} (lowest of its last {LAST_K} "
                         "evaluations, " + ", ".join(f"seed {s} {r.before:.2f} → {r.after:.2f}"
                                                     for s, r in res[1].iterrows()) + ")")
 
@@ -747,9 +751,12 @@ if corner_files:
         glue("corner_embedding", "not run yet (the record lacks size_table_equal_area or stage_split_equal_area)")
     more = [lift_text("equal_area", "additive_equal_area", c) for c in ("010", "000")]
     glue("corner_additive", "; ".join(t[1] for t in more if t) or "not run yet")
+    split = [lift_text("additive_equal_area", "additive_stage_split_equal_area", c, corner)
+             for c, corner in (("000", "mirrored"), ("010", "mirrored"), ("111", "minimal"))]
+    glue("corner_split", "; ".join(t[1] for t in split if t) or "not run yet")
 else:
     for k in ("corner_record", "corner_verdicts", "corner_bottleneck", "corner_best", "corner_signal",
-              "corner_embedding", "corner_additive"):
+              "corner_embedding", "corner_additive", "corner_split"):
         glue(k, "none yet")
 
 # %% [markdown]

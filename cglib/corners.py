@@ -70,6 +70,11 @@ def corner_of(train_classes) -> str:
     return next((k for k, v in ALL_CORNERS.items() if set(v) == set(train_classes)), "other")
 
 
+def low_tail(acc: pd.Series, last_k: int = LAST_K) -> float:
+    """The lowest of the last ``last_k`` values of an accuracy curve (in step order); NaN with fewer."""
+    return acc.iloc[-last_k:].min() if len(acc) >= last_k else np.nan
+
+
 def corner_summary(frame: pd.DataFrame, last_k: int = LAST_K) -> pd.DataFrame:
     """One row per (candidate, corner, seed) of a corner-search record (``emergence.record_frame`` of
     ``benchmarks/corner_search.py``'s output): the last step, whether the run finished, its far class, that
@@ -83,11 +88,10 @@ def corner_summary(frame: pd.DataFrame, last_k: int = LAST_K) -> pd.DataFrame:
         far = far_class(train)
         curve = g[g.concept_class == far].sort_values("step")
         last = g[g.step == g.step.max()].set_index("concept_class")
-        tail = curve.acc.iloc[-last_k:]
         reach = first_reach(g.assign(seed=seed)).sort_index()  # first step each distance group reaches the bar
         rows.append({"candidate": cand, "corner": corner, "seed": seed, "step": int(g.step.max()),
                      "finished": bool(g["finished"].iloc[0]) if "finished" in g else True, "far": far,
-                     "final": last.loc[far, "acc"], f"last {last_k} min": tail.min() if len(tail) == last_k else np.nan,
+                     "final": last.loc[far, "acc"], f"last {last_k} min": low_tail(curve.acc, last_k),
                      "reject": last.loc[far, "reject_rate"],
                      **{v: last.loc[far, f"measured_{v}"] for v in ("shape", "color", "size")},
                      "worst distance 1": last[last.distance == 1].acc.min(), "best": curve.acc.max(),
@@ -159,7 +163,7 @@ def tail_min(frame: pd.DataFrame, cls: str, last_k: int = LAST_K) -> pd.Series:
     """Per (candidate, corner, seed) of a corner-search record frame, the lowest accuracy of class ``cls`` at
     its last ``last_k`` evaluations (NaN where a run has fewer)."""
     g = frame[frame.concept_class == cls].sort_values("step").groupby(["candidate", "corner", "seed"], sort=False).acc
-    return g.apply(lambda a: a.iloc[-last_k:].min() if len(a) >= last_k else np.nan)
+    return g.apply(low_tail, last_k=last_k)
 
 
 def lifts(frame: pd.DataFrame, before: str, after: str, cls: str, corner: str = "mirrored", noise: float = 0.1,

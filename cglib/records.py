@@ -111,11 +111,13 @@ CATALOG = {
         command="python benchmarks/corner_search.py --collect --corners minimal,mirrored,small_circle,large_triangle "
                 "--out benchmarks/results/corner_search_2026-12-03.json",
         machine=MACHINE_2026_12_03 + ", two single-thread runs at a time (additive_equal_area_dropvar, "
-                "size_table_equal_area, stage_split_equal_area); every other run is read back from "
+                "size_table_equal_area, stage_split_equal_area, additive_stage_split_equal_area, and "
+                "additive_equal_area's minimal seed 1 and mirrored seed 2 at full budget); every other run is read back from "
                 "corner_search_2026-12-02 and keeps its machine there",
         made="8b9c956: corner_search_2026-12-02 and one more candidate; remade after 4bf2eea with two more "
              "(size_table_equal_area, stage_split_equal_area), whose mirrored seed-0 runs were trained by a repeated "
-             "screen to step 1120 (fixed in 4bf2eea) and are judged there",
+             "screen to step 1120 (fixed in 4bf2eea) and are judged there; remade again with "
+             "additive_stage_split_equal_area and additive_equal_area's two full-budget runs",
         decided="still no candidate for the cpu preset. additive_equal_area with each variable dropped alone in 15% "
                 "of training conditions (additive_equal_area_dropvar) fails on every one of its six runs at 960 "
                 "steps (far class 0.00-0.05). The minimal set's 111: small blue blobs (seed 0), small blue circles "
@@ -129,7 +131,13 @@ CATALOG = {
                 "mirrored 010, whose condition is built only from parts seen in training, stays at 0.00-0.12 "
                 "(equal_area: 0.00-0.03). The binding of shape to size is made in the features, not the "
                 "embedding; the joint MLP is what lets 111 compose from the minimal set (equal_area 0.92-1.00), "
-                "and only the fully additive tables lift the mirrored set (000 0.45-0.60)"),
+                "and only the fully additive tables lift the mirrored set (000 0.45-0.60). The stage split on the "
+                "additive tables (additive_stage_split_equal_area) fails on all six runs as the split alone does "
+                "(111 small blue circles, 000 large red triangles). additive_equal_area confirmed at full budget "
+                "(1954 steps) on its two weakest runs, retrained on this machine: the minimal 111 on seed 1 holds "
+                "(0.90 or more at its last three, 0.92 at the end; 0.23 at 960 steps on the 2026-12-02 machine) "
+                "and the mirrored 000 on seed 2 fails (0.38-0.51, shape the weak variable), so it fails at full "
+                "budget"),
 }
 
 

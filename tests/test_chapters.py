@@ -213,13 +213,17 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
                             g["corner_best"])), g["corner_best"]
     # the concept-signal account is judged from the record: a verdict with base's and equal_area's mirrored runs
     lift = r"(supported|refuted|not settled), .*seed 0 \d\.\d\d → \d\.\d\d"
-    assert re.match(r"equal_area against base on 000: " + lift + "|not run yet|none yet",
+    assert re.match(r"equal_area against base on 000 \(mirrored\): " + lift + "|not run yet|none yet",
                     g["corner_signal"]), g["corner_signal"]
     # where the binding lives: one verdict over the two split embeddings on 010, each comparison seed by seed
     assert re.match(r"the binding made in the embedding: (supported|refuted|not settled); size_table_equal_area "
-                    r"against equal_area on 010: " + lift + "|not run yet|none yet", g["corner_embedding"]), \
+                    r"against equal_area on 010 \(mirrored\): " + lift + "|not run yet|none yet", g["corner_embedding"]), \
         g["corner_embedding"]
     assert g["corner_additive"] in ("not run yet", "none yet") or g["corner_additive"].count(" against equal_area on ") == 2
+    # the stage split on the additive tables against the tables alone: both mirrored classes and the minimal far class
+    assert g["corner_split"] in ("not run yet", "none yet") or (
+        g["corner_split"].count("additive_stage_split_equal_area against additive_equal_area on ") == 3
+        and "on 111 (minimal): " in g["corner_split"]), g["corner_split"]
     # why the mirrored set fails: the probe corners' outcomes from the record, and a verdict on every account
     assert g["probe_predictions"].count("small_circle composes") == 2 and "large_triangle fails" in g["probe_predictions"]
     assert g["probe_outcome"].startswith("not run yet") or re.search(

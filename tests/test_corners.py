@@ -105,6 +105,13 @@ def test_the_search_trains_six_runs_per_candidate():
     for n, corner, s, cfg in jobs:
         assert cfg.train.train_classes == CORNERS[corner] and cfg.train.seed == s and cfg.train.n_eval_final == 200
     assert jobs[0][2] == jobs[3][2] == 0  # seeds outermost: the first pair of a screen is one seed's
+    # a confirm can start with a candidate's weakest runs: --only keeps those corner:seed pairs, and refuses others
+    some = cs.make_jobs(["base", "small_wide"], list(CORNERS), cs.SEEDS, "minimal:1,mirrored:2")
+    assert [(n, c, s) for n, c, s, _ in some] == [("base", "minimal", 1), ("small_wide", "minimal", 1),
+                                                  ("base", "mirrored", 2), ("small_wide", "mirrored", 2)]
+    for bad in ("minimal:7", "other:1", "minimal"):
+        with pytest.raises(ValueError, match="corner:seed pairs"):
+            cs.make_jobs(["base"], list(CORNERS), cs.SEEDS, bad)
 
 
 def test_best_candidate_needs_all_six_runs_and_ranks_by_the_worst_run():
