@@ -170,10 +170,14 @@ def lifts(frame: pd.DataFrame, before: str, after: str, cls: str, corner: str = 
           last_k: int = LAST_K) -> tuple[str, pd.DataFrame] | None:
     """Whether candidate ``after`` lifts class ``cls`` from ``corner`` above candidate ``before`` (a record
     frame, ``emergence.record_frame``): per seed that both were judged on, the lowest of the last ``last_k``
-    evaluations of each and the rise.  "supported" when it rises by more than ``noise`` (about the 40-sample
+    evaluations of each up to the last step both runs reached (a confirmed run against a screen is read at
+    the screen's budget), and the rise.  "supported" when it rises by more than ``noise`` (about the 40-sample
     noise) on every seed, "refuted" when the mean rise is below it, else "not settled".  Returns (verdict,
     table with columns before, after, rise), or None if either side has no judged run there."""
-    low = tail_min(frame[frame.corner == corner], cls, last_k).dropna()
+    f = frame[(frame.corner == corner) & frame.candidate.isin([before, after])]
+    common = f.groupby(["seed", "candidate"]).step.max().groupby("seed").min()  # the last step both reached
+    f = f[f.step <= f.seed.map(common)]
+    low = tail_min(f, cls, last_k).dropna()
     have = set(low.index.get_level_values("candidate"))
     if not {before, after} <= have:
         return None

@@ -138,6 +138,9 @@ def test_lifts_needs_a_rise_past_the_noise_on_every_seed(after, verdict):
             for n, vals in (("a", before), ("b", after)) for s, v in enumerate(vals)
             for cls in ("010", "000") for step in (160, 320, 480, 640)]
     frame = pd.DataFrame(rows)
+    # a longer run of "b" (a confirm against a screen) is read only up to the step both reached
+    later = [dict(r, step=800, acc=0.0 if verdict == "supported" else 1.0) for r in rows if r["candidate"] == "b" and r["step"] == 640]
+    frame = pd.concat([frame, pd.DataFrame(later)], ignore_index=True)
     got, table = lifts(frame, "a", "b", "010")
     assert got == verdict and list(table.index) == [0, 1, 2]
     assert table.rise.tolist() == pytest.approx([a - b for a, b in zip(after, before)])
