@@ -45,24 +45,42 @@ def far_class(train_classes) -> str:
     return max(dist, key=lambda c: (dist[c], c))
 
 
-def contrasts(train_classes, cfg=None, n: int = 400) -> dict[str, tuple[str, str, float]]:
-    """How strongly a star-shaped training set (an origin class and one neighbour per variable, as both
-    corners are) shows each concept variable: per variable name, (origin, neighbour, the step's concept
-    signal in pixels, ``render.contrast_signal`` at the render config ``cfg``).  From the minimal set every
-    step starts at the large circle ``000``; from the mirrored set at the small triangle ``111``, the object
-    with the fewest pixels."""
+def steps(train_classes) -> tuple[str, dict[str, str]]:
+    """A star-shaped training set (an origin class and one neighbour per variable, as both corners are) as
+    (origin, {variable name: the neighbour that differs from the origin in it})."""
     from .concepts import concept_distance, variables
-    from .render import RenderConfig, contrast_signal
     train = list(train_classes)
     origin = next((o for o in train if all(concept_distance(o, c) == 1 for c in train if c != o)), None)
     if origin is None or len(train) != len(origin) + 1:
         raise ValueError(f"training set {train} is not an origin class with one neighbour per variable")
-    out = {}
-    for c in train:
-        if c != origin:
-            j = next(i for i, (x, y) in enumerate(zip(origin, c)) if x != y)
-            out[variables(len(origin))[j].name] = (origin, c, contrast_signal(origin, c, cfg or RenderConfig(), n))
-    return out
+    names = [v.name for v in variables(len(origin))]
+    return origin, {names[next(i for i, (x, y) in enumerate(zip(origin, c)) if x != y)]: c for c in train if c != origin}
+
+
+def contrasts(train_classes, cfg=None, n: int = 400) -> dict[str, tuple[str, str, float]]:
+    """How strongly a star-shaped training set shows each concept variable: per variable name, (origin,
+    neighbour, the step's concept signal in pixels, ``render.contrast_signal`` at the render config ``cfg``).
+    From the minimal set every step starts at the large circle ``000``; from the mirrored set at the small
+    triangle ``111``, the object with the fewest pixels."""
+    from .render import RenderConfig, contrast_signal
+    origin, step = steps(train_classes)
+    return {name: (origin, c, contrast_signal(origin, c, cfg or RenderConfig(), n)) for name, c in step.items()}
+
+
+def step_counts(train_classes, weights: dict, total: int = 5000) -> tuple:
+    """Training counts for a star-shaped set with the neighbour along each variable named in ``weights``
+    shown that many times as often as the origin and the other neighbours (section 4.3's lever, the data
+    frequency of a concept): ``{"shape": 2}`` from the mirrored set gives ``011`` 2000 of 5000 images and
+    the other three 1000 each.  As ``TrainConfig.counts``, sorted ((class, count), ...)."""
+    from .data import check_counts
+    origin, step = steps(train_classes)
+    unknown = sorted(set(weights) - set(step))
+    if unknown or any(not isinstance(w, (int, float)) or isinstance(w, bool) or w <= 0 for w in weights.values()):
+        raise ValueError(f"step weights {weights!r}: give positive numbers for variables of {', '.join(step)}")
+    w = {origin: 1.0, **{c: float(weights.get(name, 1.0)) for name, c in step.items()}}
+    k = {c: int(round(total * v / sum(w.values()))) for c, v in w.items()}
+    k[origin] += total - sum(k.values())
+    return tuple(sorted(check_counts(k).items()))
 
 
 def corner_of(train_classes) -> str:

@@ -165,6 +165,22 @@ def test_contrasts_name_each_step_from_the_origin_and_the_mirror_is_weaker():
         contrasts(["000", "011", "101"])
 
 
+def test_step_counts_weight_a_variable_from_either_corner():
+    """A data frequency named by the variable it teaches means the same step from both corners."""
+    from cglib.corners import step_counts
+    assert dict(step_counts(CORNERS["mirrored"], {"shape": 2})) == {"011": 2000, "101": 1000, "110": 1000, "111": 1000}
+    assert dict(step_counts(CORNERS["minimal"], {"shape": 2})) == {"000": 1000, "001": 1000, "010": 1000, "100": 2000}
+    odd = dict(step_counts(CORNERS["minimal"], {"size": 1.5, "color": 3}, total=999))
+    assert sum(odd.values()) == 999 and odd["010"] > odd["001"] > odd["000"]
+    for bad in ({"texture": 2}, {"shape": 0}, {"shape": True}):
+        with pytest.raises(ValueError, match="step weights"):
+            step_counts(CORNERS["minimal"], bad)
+    cs = search_script()  # the search's frequency candidate trains on these counts, at the same 5000 images
+    cfg = cs.config("additive_equal_area_shape2x", "mirrored", 1)
+    assert dict(cfg.train.counts)["011"] == 2000 and cfg.train.seed == 1
+    assert "step_weights" in cs.CANDIDATES["additive_equal_area_shape2x"]  # left in the record's overrides
+
+
 def test_probe_corners_are_star_shaped_and_named():
     from cglib.corners import PROBE_CORNERS, star
     assert star("000") == CORNERS["minimal"] and set(star("111")) == set(CORNERS["mirrored"])
