@@ -184,6 +184,22 @@ def tail_min(frame: pd.DataFrame, cls: str, last_k: int = LAST_K) -> pd.Series:
     return g.apply(low_tail, last_k=last_k)
 
 
+def peak_and_end(frame: pd.DataFrame, candidate: str, last_k: int = LAST_K) -> pd.DataFrame:
+    """Per (corner, seed) run of ``candidate`` in a corner-search record frame: its far class, the far class's
+    highest accuracy over training and the step of it, the lowest of its last ``last_k`` evaluations
+    (``end``) and the last step.  A run whose end is more than the noise (0.1) below its peak composed and
+    then lost it (the cosine schedule's test, book/04_emergence)."""
+    rows = {}
+    for (corner, seed), g in frame[frame.candidate == candidate].groupby(["corner", "seed"], sort=False):
+        far = far_class(sorted(set(g[g.in_train.astype(bool)].concept_class)))
+        c = g[g.concept_class == far].sort_values("step")
+        top = c.loc[c.acc.idxmax()]
+        rows[(corner, seed)] = dict(far=far, peak=top.acc, peak_step=int(top.step),
+                                    end=low_tail(c.acc, last_k=last_k), step=int(c.step.max()),
+                                    finished=bool(c.finished.iloc[-1]) if "finished" in c else False)
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(["corner", "seed"])
+
+
 def lifts(frame: pd.DataFrame, before: str, after: str, cls: str, corner: str = "mirrored", noise: float = 0.1,
           last_k: int = LAST_K) -> tuple[str, pd.DataFrame] | None:
     """Whether candidate ``after`` lifts class ``cls`` from ``corner`` above candidate ``before`` (a record

@@ -181,6 +181,19 @@ def test_step_counts_weight_a_variable_from_either_corner():
     assert "step_weights" in cs.CANDIDATES["additive_equal_area_shape2x"]  # left in the record's overrides
 
 
+def test_peak_and_end_finds_each_runs_far_class_its_peak_and_what_is_left():
+    """A far class that rises and then falls shows a peak above its end; one that holds does not."""
+    from cglib.corners import peak_and_end
+    lost = (0.1, 0.6, 0.9, 0.5, 0.2, 0.0)
+    pe = peak_and_end(frame(x={("mirrored", 2): {"far_curve": lost}}), "x")
+    assert len(pe) == 6 and set(pe.far) == {"111", "000"}
+    assert pe.loc[("mirrored", 2)].far == "000" and pe.loc[("minimal", 0)].far == "111"
+    r = pe.loc[("mirrored", 2)]
+    assert (r.peak, r.peak_step, r.end, r.step) == (0.9, 480, 0.0, 960)
+    held = pe.loc[("minimal", 1)]
+    assert held.peak == 0.95 and held.end == 0.85  # GOOD: its last three 0.9, 0.85, 0.95
+
+
 def test_probe_corners_are_star_shaped_and_named():
     from cglib.corners import PROBE_CORNERS, star
     assert star("000") == CORNERS["minimal"] and set(star("111")) == set(CORNERS["mirrored"])
