@@ -684,9 +684,33 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # neither an embedding nor a stage sees shape and size together. If the split frees what the tables
 # alone leave bound, it lifts the mirrored far class above `additive_equal_area`; refuted if the mean
 # rise is under the noise (0.1). Its minimal far class is compared the same way: {glue:text}`corner_split`.
+#
+# Two levers on the data and the schedule, both on `additive_equal_area`. From the mirrored corner the
+# failing variable is shape, and there the shape step is the weakest of the cube (the mirrored section's
+# contrasts). Section 4.3 makes a concept's frequency in the data the lever that sets when it composes:
+# `additive_equal_area_shape2x` shows the shape step twice as often as each other step (2000 of the 5000
+# images, the other three classes 1000 each; the step is named by its variable, so it means the same from
+# both corners). If more shape data frees the circle from the size it was seen at, the mirrored `000`
+# rises above `additive_equal_area`; refuted if the mean rise is under the noise (0.1). The other steps
+# pay for it with fewer images, so the minimal `111` is compared too: {glue:text}`corner_frequency`.
+#
+# Under a constant learning rate the far class comes and goes. `additive_equal_area_cosine` decays the rate
+# to zero over the run, so that the network settles; if what it settles on composes, the far class ends
+# near its best. The account is refuted on a run whose end (the lowest of its last {glue:text}`last_k`
+# evaluations) is more than the noise (0.1) below its peak, and the data could show either: a run that
+# holds its capability ends within 0.1 of its peak. Only a run whose far class was at least half right at
+# some evaluation can test it. Per run trained to the full budget:
+# {glue:text}`corner_decay`. The figure below draws its far class over training beside
+# `additive_equal_area`'s (constant rate) on the same runs.
+#
+# A run id names a config, not a machine. The two levers and the `additive_equal_area` runs they are
+# compared with were trained on one machine, this record's; the older candidates keep the machines of the
+# record before it, so their comparisons with `additive_equal_area` cross machines. How far the machine
+# alone moves the same runs: {glue:text}`corner_machines`.
 
 # %%
-from cglib.corners import CORNERS, LAST_K, best_candidate, corner_summary, corner_verdict, judged, lifts
+from cglib.corners import (CORNERS, LAST_K, best_candidate, corner_summary, corner_verdict, judged, lifts,
+                           peak_and_end)
 
 glue("last_k", LAST_K)
 corner_files = sorted(RESULTS.glob("corner_search_*.json"))
@@ -754,9 +778,65 @@ if corner_files:
     split = [lift_text("additive_equal_area", "additive_stage_split_equal_area", c, corner)
              for c, corner in (("000", "mirrored"), ("010", "mirrored"), ("111", "minimal"))]
     glue("corner_split", "; ".join(t[1] for t in split if t) or "not run yet")
+    freq = [lift_text("additive_equal_area", "additive_equal_area_shape2x", c, corner)
+            for c, corner in (("000", "mirrored"), ("010", "mirrored"), ("111", "minimal"))]
+    glue("corner_frequency", "; ".join(t[1] for t in freq if t) or "not run yet")
+    decay = "additive_equal_area_cosine"
+    pe = peak_and_end(csearch, decay) if (csearch.candidate == decay).any() else None
+    done = pe[pe.finished] if pe is not None else None
+    if done is not None and len(done):
+        lost, tested = done.end < done.peak - 0.1, done.peak >= 0.5  # a run that never drew half of it right tests nothing
+        glue("corner_decay", f"refuted on {int((lost & tested).sum())} of the {int(tested.sum())} runs whose far class "
+             f"reached 0.5 at some evaluation ({len(done)} trained); " + "; ".join(
+            f"{corner} seed {seed} ({r.far}): peak {r.peak:.2f} at step {r.peak_step}, end {r.end:.2f} at step "
+            f"{r.step} ({('lost' if lost[(corner, seed)] else 'held') if tested[(corner, seed)] else 'never reached 0.5'})"
+            for (corner, seed), r in done.iterrows()))
+        rows = -(-len(done) // 2)  # two panels a row, so that the text stays readable in the book's column
+        fig, axes = plt.subplots(rows, 2, figsize=(7, 2.6 * rows), sharey=True, squeeze=False)
+        for ax in axes.flat[len(done):]:
+            ax.set_visible(False)
+        for ax, ((corner, seed), r) in zip(axes.flat, done.iterrows()):
+            for cand, style in ((decay, "-o"), ("additive_equal_area", "--s")):
+                g = csearch[(csearch.candidate == cand) & (csearch.corner == corner) & (csearch.seed == seed)
+                            & (csearch.concept_class == r.far)].sort_values("step")
+                if len(g):
+                    ax.plot(g.step, g.acc, style, ms=3, label="cosine rate" if cand == decay else "constant rate")
+            ax.axhline(REACHED, color="grey", lw=0.8, ls=":")
+            ax.set_title(f"{corner} seed {seed}: {r.far}", fontsize=9)
+            ax.set_xlabel("step")
+        for ax in axes[:, 0]:
+            ax.set_ylabel("far class accuracy")
+        axes[0][0].legend(fontsize=8)
+        fig.tight_layout()
+        plt.show()
+    else:
+        glue("corner_decay", "not run yet (the record has no finished run of additive_equal_area_cosine)")
+    # the same run ids on two machines: a candidate in the previous record and in this one, read at the last step
+    # both reached (lifts), so a comparison across machines can be weighed against the shift a machine makes alone
+    shift = []
+    if len(corner_files) > 1:
+        prev = record_frame(json.loads(corner_files[-2].read_text()))
+        here = {r["run_id"] for r in crec["runs"] if r.get("trained_on", "").startswith("this record's")}
+        ids = set(prev.run_id) & here  # trained again by this record (a run read back from the previous one is a copy)
+        prev = prev[prev.run_id.isin(ids) & prev.corner.isin(CORNERS)].assign(candidate=lambda f: f.candidate + " before")
+        for cand in sorted(set(prev.candidate.str.removesuffix(" before"))):
+            for corner in CORNERS:
+                now = csearch[(csearch.candidate == cand) & (csearch.corner == corner) & csearch.run_id.isin(ids)]
+                far = now[now.distance == now.distance.max()].concept_class.unique()
+                res = far.size and lifts(pd.concat([prev, now]), cand + " before", cand, far[0], corner=corner)
+                if res:
+                    shift += [(cand, corner, far[0], s, r.before, r.after) for s, r in res[1].iterrows()]
+    if shift:
+        glue("corner_machines", f"{len(shift)} runs that {corner_files[-2].stem} also holds, trained again by this record "
+             f"(lowest of the last {LAST_K}, the earlier record first): " + "; ".join(
+                 f"{cand} {corner} seed {s} ({far}) {a:.2f} → {b:.2f}" for cand, corner, far, s, a, b in shift)
+             + f"; the largest shift {max(abs(b - a) for *_, a, b in shift):.2f}")
+    else:
+        glue("corner_machines", "none (no run of this record was trained again from the previous record's ids)")
 else:
     for k in ("corner_record", "corner_verdicts", "corner_bottleneck", "corner_best", "corner_signal",
-              "corner_embedding", "corner_additive", "corner_split"):
+              "corner_embedding", "corner_additive", "corner_split", "corner_frequency", "corner_decay",
+              "corner_machines"):
         glue(k, "none yet")
 
 # %% [markdown]

@@ -29,6 +29,9 @@ MACHINE_2026_12_02_AVX2 = ("2 AMD EPYC cores (AVX2 and FMA, no AVX-512), 24 GiB,
 MACHINE_2026_12_03 = ("2 AMD EPYC cores (AVX2 and FMA, no AVX-512), 24 GiB, no GPU (the development machine "
                       "of 2026-12-03)")
 
+MACHINE_2026_12_04 = ("2 Intel Xeon cores (AVX-512, AVX-512-BF16 and AMX), 24 GiB, no GPU (the development "
+                      "machine of the evening of 2026-12-04)")
+
 #: One entry per record file (by stem): how to read it (``kind``), the script and command that remake it,
 #: the machine it was made on, what it decided, and for a retired script the commit that still holds it.
 CATALOG = {
@@ -138,6 +141,26 @@ CATALOG = {
                 "(0.90 or more at its last three, 0.92 at the end; 0.23 at 960 steps on the 2026-12-02 machine) "
                 "and the mirrored 000 on seed 2 fails (0.38-0.51, shape the weak variable), so it fails at full "
                 "budget"),
+    "corner_search_2026-12-04": dict(
+        kind="corner_search", script="benchmarks/corner_search.py",
+        command="python benchmarks/corner_search.py --collect --corners minimal,mirrored,small_circle,large_triangle "
+                "--out benchmarks/results/corner_search_2026-12-04.json",
+        machine=MACHINE_2026_12_04 + ", two single-thread runs at a time: additive_equal_area_shape2x and "
+                "additive_equal_area_cosine, and additive_equal_area screened again at 960 steps on all six runs so "
+                "that both levers are compared with it on one machine (its full-budget runs of 2026-12-03 stay in "
+                "that record); every other run is read back from corner_search_2026-12-03 and keeps its machine there",
+        made="corner_search_2026-12-03 and two more candidates on additive_equal_area",
+        decided="no candidate passes. additive_equal_area_shape2x (the shape step twice as often) fails the screen: "
+                "against additive_equal_area screened on the same machine, the mirrored 000 (lowest of the last three "
+                "at 960 steps) 0.68 / 0.55 / 0.42 -> 0.55 / 0.65 / 0.60 (refuted: mean rise under 0.1), 010 rises on "
+                "seeds 0 and 1 only (0.38 -> 0.75, 0.33 -> 0.65, 0.25 -> 0.35; large ragged blobs, neither circle "
+                "nor triangle), and the minimal 111 on seed 0 falls from 0.70 to 0.07 (specks, drawn too small). "
+                "additive_equal_area_cosine (rate decayed to 0), at full budget on four runs: the far class peaks "
+                "and is lost on minimal seed 1 (0.88 at step 800, 0.21 at the end, 101 and 111 empty canvases) and "
+                "mirrored seed 2 (0.70 at step 480, 0.33: large rounded triangles), held on minimal seed 0 (0.95), "
+                "and never composes on mirrored seed 0 (0.05 at best): it fails. additive_equal_area stays the best "
+                "by its worst run (0.42 here at 960 steps, the mirrored seed 2); the same six run ids moved by up to "
+                "0.15 between this machine and the previous record's"),
 }
 
 

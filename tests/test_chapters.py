@@ -224,6 +224,18 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     assert g["corner_split"] in ("not run yet", "none yet") or (
         g["corner_split"].count("additive_stage_split_equal_area against additive_equal_area on ") == 3
         and "on 111 (minimal): " in g["corner_split"]), g["corner_split"]
+    # the shape step's frequency against additive_equal_area on both mirrored classes and the minimal far class
+    assert g["corner_frequency"] in ("not run yet", "none yet") or (
+        g["corner_frequency"].count("additive_equal_area_shape2x against additive_equal_area on ") == 3
+        and "on 111 (minimal): " in g["corner_frequency"]), g["corner_frequency"]
+    # the decaying rate: how many runs that once composed lost it, then each finished run's peak and end
+    assert g["corner_decay"] in ("none yet",) or g["corner_decay"].startswith("not run yet") or re.match(
+        r"refuted on \d of the \d runs whose far class reached 0\.5 .*seed \d \((000|111)\): peak \d\.\d\d at step \d+, "
+        r"end \d\.\d\d at step 1954 \((lost|held|never reached 0\.5)\)", g["corner_decay"]), g["corner_decay"]
+    # the same run ids on two machines: every run trained again by the newest record, beside the previous record's
+    assert g["corner_machines"].startswith("none") or re.match(
+        r"\d+ runs that corner_search_\S+ also holds, trained again by this record .*seed \d \((000|111)\) \d\.\d\d → "
+        r"\d\.\d\d.*; the largest shift \d\.\d\d$", g["corner_machines"]), g["corner_machines"]
     # why the mirrored set fails: the probe corners' outcomes from the record, and a verdict on every account
     assert g["probe_predictions"].count("small_circle composes") == 2 and "large_triangle fails" in g["probe_predictions"]
     assert g["probe_outcome"].startswith("not run yet") or re.search(
