@@ -709,8 +709,8 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # alone moves the same runs: {glue:text}`corner_machines`.
 
 # %%
-from cglib.corners import (CORNERS, LAST_K, best_candidate, corner_summary, corner_verdict, judged, lifts,
-                           peak_and_end)
+from cglib.corners import (CORNERS, LAST_K, best_candidate, corner_summary, corner_verdict, far_class, judged,
+                           lifts, peak_and_end)
 
 glue("last_k", LAST_K)
 corner_files = sorted(RESULTS.glob("corner_search_*.json"))
@@ -775,11 +775,11 @@ if corner_files:
         glue("corner_embedding", "not run yet (the record lacks size_table_equal_area or stage_split_equal_area)")
     more = [lift_text("equal_area", "additive_equal_area", c) for c in ("010", "000")]
     glue("corner_additive", "; ".join(t[1] for t in more if t) or "not run yet")
-    split = [lift_text("additive_equal_area", "additive_stage_split_equal_area", c, corner)
-             for c, corner in (("000", "mirrored"), ("010", "mirrored"), ("111", "minimal"))]
+    # a lever on additive_equal_area is read on both mirrored classes it fails and on the minimal far class
+    on_best = (("000", "mirrored"), ("010", "mirrored"), ("111", "minimal"))
+    split = [lift_text("additive_equal_area", "additive_stage_split_equal_area", c, corner) for c, corner in on_best]
     glue("corner_split", "; ".join(t[1] for t in split if t) or "not run yet")
-    freq = [lift_text("additive_equal_area", "additive_equal_area_shape2x", c, corner)
-            for c, corner in (("000", "mirrored"), ("010", "mirrored"), ("111", "minimal"))]
+    freq = [lift_text("additive_equal_area", "additive_equal_area_shape2x", c, corner) for c, corner in on_best]
     glue("corner_frequency", "; ".join(t[1] for t in freq if t) or "not run yet")
     decay = "additive_equal_area_cosine"
     pe = peak_and_end(csearch, decay) if (csearch.candidate == decay).any() else None
@@ -822,10 +822,10 @@ if corner_files:
         for cand in sorted(set(prev.candidate.str.removesuffix(" before"))):
             for corner in CORNERS:
                 now = csearch[(csearch.candidate == cand) & (csearch.corner == corner) & csearch.run_id.isin(ids)]
-                far = now[now.distance == now.distance.max()].concept_class.unique()
-                res = far.size and lifts(pd.concat([prev, now]), cand + " before", cand, far[0], corner=corner)
+                far = far_class(CORNERS[corner])
+                res = lifts(pd.concat([prev, now]), cand + " before", cand, far, corner=corner)
                 if res:
-                    shift += [(cand, corner, far[0], s, r.before, r.after) for s, r in res[1].iterrows()]
+                    shift += [(cand, corner, far, s, r.before, r.after) for s, r in res[1].iterrows()]
     if shift:
         glue("corner_machines", f"{len(shift)} runs that {corner_files[-2].stem} also holds, trained again by this record "
              f"(lowest of the last {LAST_K}, the earlier record first): " + "; ".join(
