@@ -35,6 +35,26 @@ def timed(fn, repeat=3):
     return (time.perf_counter() - t) / repeat
 
 
+def once(fn) -> float:
+    """Seconds of one call of ``fn`` (no warm-up: for calls long enough that a first-call cost is small)."""
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def evaluation_samples(t, overprompt_every: int | None = None, overprompt: bool = True) -> tuple[int, int]:
+    """Samples a run of TrainConfig ``t`` draws to evaluate itself: (plain, overprompted).  Plain: every class at
+    ``n_eval`` every ``eval_every`` steps and at ``n_eval_final`` at the end; overprompted: the far class at
+    ``n_eval`` per strength, every ``overprompt_every`` steps (default: ``t.overprompt_every``, 0 or None: at
+    every evaluation) and always at the end; none with ``overprompt`` False."""
+    n_cls = 2 ** t.n_variables
+    evals = [k for k in range(t.eval_every, t.steps, t.eval_every)]  # before the last step
+    plain = len(evals) * n_cls * t.n_eval + n_cls * (t.n_eval_final or t.n_eval)
+    every = t.overprompt_every if overprompt_every is None else overprompt_every
+    over_at = 1 + sum(1 for k in evals if not every or k % every == 0)
+    return plain, (over_at * len(t.overprompt) * t.n_eval if overprompt else 0)
+
+
 def split(cfg, model, diffusion, classes, probes, train_step_s):
     """How a run of ``cfg`` spends its time: training steps, sampling and judging at every evaluation
     (plain classes, overprompted strengths, the larger final evaluation), from measured unit costs."""
@@ -44,14 +64,54 @@ def split(cfg, model, diffusion, classes, probes, train_step_s):
     imgs = generate(model, diffusion, classes, 5, s, 0)
     per_judge = timed(lambda: score(imgs, classes, 5, probes, t.train_classes, t.render_config()), repeat=1) / (
         5 * len(classes))
-    n_evals = t.steps // t.eval_every + 1
-    plain = (n_evals - 1) * len(classes) * t.n_eval + len(classes) * (t.n_eval_final or t.n_eval)
-    over = n_evals * len(t.overprompt) * t.n_eval
+    plain, over = evaluation_samples(t)
     parts = {"training": t.steps * train_step_s, "sampling, plain": plain * per_sample,
              "sampling, overprompted": over * per_sample, "judging": (plain + over) * per_judge}
     total = sum(parts.values())
-    print(f"a {t.steps}-step run, from unit costs ({n_evals} evaluations; {plain} plain and {over} overprompted "
-          f"samples): " + "; ".join(f"{k} {v / 60:.1f} min ({v / total:.0%})" for k, v in parts.items()))
+    print(f"a {t.steps}-step run, from unit costs ({plain} plain and {over} overprompted samples): "
+          + "; ".join(f"{k} {v / 60:.1f} min ({v / total:.0%})" for k, v in parts.items()))
+    return per_sample
+
+
+def sampling_levers(cfg, model, diffusion, classes, train_step_s, compiled: bool = True):
+    """What would make evaluation a smaller part of a run, measured: DDIM sampling images/s in one sampler call of
+    each batch an evaluation could use (one overprompting strength, one plain pass, plain and overprompted
+    together), eager and compiled, fp32 and bf16 autocast; then the share of a run that evaluation takes under
+    each schedule, at the best fp32 eager rate and at the fastest rate measured (samples only: judging is ~0.1%).
+    ``train.generate`` calls the sampler in chunks of ``train.SAMPLE_CHUNK`` (64 on a CPU) because of the first."""
+    t, s, nc = cfg.train, cfg.train.image_size, len(classes)
+    dev = diffusion.device
+    nets = {"eager": model}
+    if compiled:
+        nets["compiled"] = torch.compile(model, dynamic=True)
+    # per class (generate draws every class): one overprompting strength's batch, one plain pass, both in one call
+    per_class = sorted({max(t.n_eval // nc, 1), t.n_eval, t.n_eval + (len(t.overprompt) * t.n_eval) // nc})
+    rate = {}
+    for name, net in nets.items():
+        for prec in ("fp32", "bf16"):
+            def go(per):
+                with torch.autocast(dev.type, dtype=torch.bfloat16, enabled=prec == "bf16"):
+                    generate(net, diffusion, classes, per, s, 0, chunk=per * nc)  # one call of that batch
+            go(per_class[0])  # warm-up (and compilation, once: dynamic shapes)
+            for per in per_class:
+                rate[(name, prec, per * nc)] = per * nc / once(lambda: go(per))
+            print(f"sampling DDIM-{cfg.diffusion.sample_steps}, {name} {prec}: " + ", ".join(
+                f"batch {b}: {r:.1f}" for (n_, p_, b), r in rate.items() if (n_, p_) == (name, prec)) + " images/s")
+    fp32 = max(r for (n_, p_, b), r in rate.items() if (n_, p_) == ("eager", "fp32"))
+    best_key = max(rate, key=rate.get)
+    train_s = t.steps * train_step_s
+    rows = [("as the preset runs", {}), ("overprompting every 4th evaluation and at the end",
+                                         dict(overprompt_every=4 * t.eval_every)),
+            (f"no overprompting (the plain curve and the final {t.n_eval_final or t.n_eval} per class alone)",
+             dict(overprompt=False))]
+    for label, kw in rows:
+        plain, over = evaluation_samples(t, **kw)
+        shares = [(plain + over) / r / (train_s + (plain + over) / r) for r in (fp32, rate[best_key])]
+        print(f"evaluation's share of a {t.steps}-step run, {label}: {plain + over} samples, {shares[0]:.0%} "
+              f"(fp32 eager) / {shares[1]:.0%} ({best_key[0]} {best_key[1]}, batch {best_key[2]})")
+    final = nc * (t.n_eval_final or t.n_eval)
+    print(f"the final evaluation alone ({final} samples): {final / fp32 / (train_s + final / fp32):.0%} of a run "
+          "(fp32 eager)")
 
 
 def compare_networks(cfg, dev, repeat: int = 2, compiled: bool = True):
@@ -120,6 +180,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", default="cpu")
     ap.add_argument("--skip-networks", action="store_true", help="leave out the U-Net vs ContextUnet comparison")
+    ap.add_argument("--skip-sampling", action="store_true", help="leave out sampling by batch size and precision")
     ap.add_argument("--no-compile", action="store_true", help="compare the networks eager only (no torch.compile)")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default, all cores)")
     a = ap.parse_args()
@@ -164,6 +225,8 @@ def main():
     print(f"one evaluation pass ({ne} samples x {len(classes)} classes, DDIM-{cfg.diffusion.sample_steps}, "
           f"measured + probed): {dt:.1f} s")
     split(cfg, model, diffusion, classes, probes, train_step_s)
+    if not a.skip_sampling:
+        sampling_levers(cfg, model, diffusion, classes, train_step_s, compiled=not a.no_compile)
     if not a.skip_networks:
         compare_networks(cfg, dev, compiled=not a.no_compile)
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

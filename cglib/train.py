@@ -62,13 +62,23 @@ def prompt(classes: list[str], n: int, strength: float = 1.0) -> torch.Tensor:
     return v * strength + (1 - v) * (1 - strength)
 
 
+#: Samples per sampler call, per device type.  On a CPU a call of 64 keeps a block's activations in cache:
+#: DDIM-20 at the `cpu` preset drew 27.0 images/s in calls of 64 against 19.6 in calls of 512 on one thread
+#: (52.2 against 35.7 on two; 2-core Xeon with AVX-512 and AMX, 2026-12-04), the same images to the bit.
+SAMPLE_CHUNK = {"cpu": 64, "cuda": 512}
+
+
 @torch.no_grad()
 def generate(model, diffusion: Diffusion, classes: list[str], n: int, image_size: int, seed: int,
              sampler: str | None = None, steps: int | None = None, guidance: float | None = None,
-             chunk: int = 512, eta: float | None = None, strength: float = 1.0) -> np.ndarray:
+             chunk: int | None = None, eta: float | None = None, strength: float = 1.0) -> np.ndarray:
     """``n`` samples of each class, in class order, prompted at ``strength`` (1: the class itself).
-    Returns float images (len(classes) * n, 3, S, S) in [0, 1]."""
+    Returns float images (len(classes) * n, 3, S, S) in [0, 1].  The sampler runs ``chunk`` samples at a time
+    (default ``SAMPLE_CHUNK``: 64 on a CPU, 512 on a GPU) from one generator, chunk after chunk: deterministic DDIM
+    (eta 0) draws only the starting noise, so its images do not depend on the chunk; a stochastic sampler draws
+    fresh noise at every step, so its images are other draws of the same distribution."""
     dev = diffusion.device
+    chunk = chunk or SAMPLE_CHUNK.get(dev.type, SAMPLE_CHUNK["cuda"])
     cond = prompt(classes, n, strength).to(dev)
     if getattr(model, "cfg", None) is not None and model.cfg.cond_values == "official":
         from .official import prompt_inputs

@@ -83,3 +83,20 @@ def test_the_gpu_scripts_paper_path_is_the_paper_presets():
     flat = {**paper.model.__dict__, **paper.diffusion.__dict__}
     assert all(flat[k] == v for k, v in {**mod.PAPER_PATH, **PAPER_NETWORK}.items())
     assert paper.model.width == 256 and paper.train.steps == 3907 and paper.train.n_eval == 64
+
+
+def test_bench_engine_counts_a_cpu_runs_evaluation_samples():
+    """The counts behind the evaluation share the engine benchmark prints (issue 23): the cpu preset's 1954-step
+    run evaluates at steps 160, ..., 1920 and at the end (12 + 1 evaluations): 8 classes x 40 before the end and
+    x 200 at it; the far class overprompted at 5 strengths x 40 at all 13, or at 3 + 1 every 640 steps."""
+    import importlib.util
+
+    from cglib.config import preset
+    spec = importlib.util.spec_from_file_location("bench_engine", ROOT / "benchmarks" / "bench_engine.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    t = preset("cpu").train
+    assert t.steps == 1954 and t.eval_every == 160
+    assert mod.evaluation_samples(t) == (12 * 320 + 1600, 13 * 5 * 40)
+    assert mod.evaluation_samples(t, overprompt_every=640) == (5440, 4 * 5 * 40)
+    assert mod.evaluation_samples(t, overprompt=False) == (5440, 0)
