@@ -694,6 +694,24 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # rises above `additive_equal_area`; refuted if the mean rise is under the noise (0.1). The other steps
 # pay for it with fewer images, so the minimal `111` is compared too: {glue:text}`corner_frequency`.
 #
+# The same account acted on through the pixels instead of the frequency: `additive_equal_area_big_small`
+# draws small objects larger and large ones a little smaller (radii 0.19-0.22 and 0.27-0.34 of the side, a
+# small/large ratio of 0.67 instead of the paper's 0.59), so that from the mirrored origin the shape step
+# changes half as many pixels again ({glue:text}`big_small_contrasts`) while size, the strongest step from
+# there, loses little. If the shape step is weak for lack of ink, the mirrored large circles (`000`, and
+# `010` one step from training) rise above `additive_equal_area`; refuted for a class if its mean rise is
+# under the noise (0.1). Size becomes the weaker signal from the minimal corner, so its `111` is compared
+# too: {glue:text}`corner_pixels`.
+#
+# The network or the sampler? Every evaluation draws with deterministic DDIM-20, and the mirrored `000` it
+# draws is often a ragged red blob, as if the path from noise left the data. The same weights (each run's
+# checkpoint at the screen's last step), sampled again with stochastic DDIM-20 (`eta` 1: fresh noise at
+# every step, as ancestral sampling; `benchmarks/sampler_eval.py`, the sampler record of the research log),
+# tell the two apart: if the failure were the sampler's, the mirrored far class would reach
+# {glue:text}`reached` under the stochastic sampler on every run, and a single run below it refutes that:
+# {glue:text}`corner_sampler`. Where the network draws small objects too faint to survive fresh noise, the
+# stochastic sampler erases them; so it is no recipe either.
+#
 # Under a constant learning rate the far class comes and goes. `additive_equal_area_cosine` decays the rate
 # to zero over the run, so that the network settles; if what it settles on composes, the far class ends
 # near its best. The account is refuted on a run whose end (the lowest of its last {glue:text}`last_k`
@@ -781,6 +799,36 @@ if corner_files:
     glue("corner_split", "; ".join(t[1] for t in split if t) or "not run yet")
     freq = [lift_text("additive_equal_area", "additive_equal_area_shape2x", c, corner) for c, corner in on_best]
     glue("corner_frequency", "; ".join(t[1] for t in freq if t) or "not run yet")
+    ink = [lift_text("additive_equal_area", "additive_equal_area_big_small", c, corner) for c, corner in on_best]
+    glue("corner_pixels", "; ".join(t[1] for t in ink if t) or "not run yet")
+    from cglib.config import ExperimentConfig
+    from cglib.corners import contrasts
+
+    def drawn(cand):  # how a candidate of the record draws its training images
+        return ExperimentConfig().replace(**{**crec["base"], **csearch_overrides[cand]}).train.render_config()
+    if {"additive_equal_area", "additive_equal_area_big_small"} <= set(csearch_overrides):
+        px = [contrasts(CORNERS["mirrored"], drawn(c)) for c in ("additive_equal_area", "additive_equal_area_big_small")]
+        glue("big_small_contrasts", ", ".join(f"{v} {px[0][v][2]:.0f} → {px[1][v][2]:.0f} px" for v in px[0]))
+    else:
+        glue("big_small_contrasts", "not computed (the record lacks the candidate)")
+    # the network or the sampler: the newest sampler record whose runs are this record's, far class per run
+    ids = csearch.drop_duplicates("run_id").set_index("run_id")[["candidate", "corner", "seed"]]
+    srec = [json.loads(q.read_text()) for q in sorted(RESULTS.glob("sampler_eval_*.json"))]
+    srec = [r for r in srec if {x["run"] for x in r["rows"]} <= set(ids.index)]
+    if srec:
+        acc = {(x["run"], x["sampler"]): x["acc"] for x in srec[-1]["rows"]}
+        runs = list(dict.fromkeys(x["run"] for x in srec[-1]["rows"]))
+        per = [(ids.loc[r], acc[(r, "20:0")][far_class(CORNERS[ids.loc[r].corner])],
+                acc[(r, "20:1")][far_class(CORNERS[ids.loc[r].corner])]) for r in runs if (r, "20:1") in acc]
+        n_s = srec[-1]["rows"][0]["n"]
+        lifted = [(i, a, b) for i, a, b in per if i.corner == "mirrored"]
+        glue("corner_sampler", f"{n_s} samples of the far class per run and sampler, deterministic → stochastic: " + "; ".join(
+            f"{i.candidate} {i.corner} seed {i.seed} ({far_class(CORNERS[i.corner])}) {a:.2f} → {b:.2f}" for i, a, b in per)
+            + f". The mirrored far class reaches {REACHED} under the stochastic sampler on "
+            f"{sum(b >= REACHED for *_, b in lifted)} of {len(lifted)} runs, so the sampler account is "
+            + ("refuted" if any(b < REACHED for *_, b in lifted) else "not refuted"))
+    else:
+        glue("corner_sampler", "not run yet (no sampler record re-samples this record's runs)")
     decay = "additive_equal_area_cosine"
     pe = peak_and_end(csearch, decay) if (csearch.candidate == decay).any() else None
     done = pe[pe.finished] if pe is not None else None
@@ -835,8 +883,8 @@ if corner_files:
         glue("corner_machines", "none (no run of this record was trained again from the previous record's ids)")
 else:
     for k in ("corner_record", "corner_verdicts", "corner_bottleneck", "corner_best", "corner_signal",
-              "corner_embedding", "corner_additive", "corner_split", "corner_frequency", "corner_decay",
-              "corner_machines"):
+              "corner_embedding", "corner_additive", "corner_split", "corner_frequency", "corner_pixels",
+              "big_small_contrasts", "corner_sampler", "corner_decay", "corner_machines"):
         glue(k, "none yet")
 
 # %% [markdown]

@@ -160,7 +160,22 @@ CATALOG = {
                 "mirrored seed 2 (0.70 at step 480, 0.33: large rounded triangles), held on minimal seed 0 (0.95), "
                 "and never composes on mirrored seed 0 (0.05 at best): it fails. additive_equal_area stays the best "
                 "by its worst run (0.42 here at 960 steps, the mirrored seed 2); the same six run ids moved by up to "
-                "0.15 between this machine and the previous record's"),
+                "0.15 between this machine and the previous record's. Added the same evening on the same machine: "
+                "additive_equal_area_big_small (small objects drawn larger, radii 0.19-0.22 and 0.27-0.34) fails the "
+                "screen: the mirrored 000 (lowest of the last three at 960 steps) 0.68 / 0.55 / 0.42 -> 0.68 / 0.30 / "
+                "0.72 (refuted: mean rise under 0.1), the minimal 111 0.70 / 0.53 / 0.85 -> 0.85 / 0.82 / 0.03"),
+    "sampler_eval_2026-12-04": dict(
+        kind="sampler", script="benchmarks/sampler_eval.py",
+        command="python benchmarks/sampler_eval.py runs/run-<id> ... --n 200 --samplers 20:0,20:1 --classes 000,111 "
+                "(the twelve screened runs of additive_equal_area and additive_equal_area_big_small in "
+                "corner_search_2026-12-04, at their step-960 checkpoints)",
+        machine=MACHINE_2026_12_04 + ", one process, two threads",
+        made="corner_search_2026-12-04's screens, re-sampled",
+        decided="the sampler is not the lever: stochastic DDIM (eta 1) on the same weights lifts the mirrored 000 by "
+                "0.21-0.30 on four of six runs (ragged blobs drawn round) but to 0.8 on only three, leaves it on two "
+                "(0.32 -> 0.34, 0.69 -> 0.73: the network draws the wrong shape), and erases the minimal 111 where the "
+                "network draws it too small (0.44 -> 0.01); evaluations keep deterministic DDIM-20 (chapter 4 gives "
+                "every run)"),
 }
 
 

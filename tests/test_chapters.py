@@ -228,6 +228,17 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     assert g["corner_frequency"] in ("not run yet", "none yet") or (
         g["corner_frequency"].count("additive_equal_area_shape2x against additive_equal_area on ") == 3
         and "on 111 (minimal): " in g["corner_frequency"]), g["corner_frequency"]
+    # the small objects drawn larger: the same three comparisons, and the mirrored set's step contrasts before → after
+    assert g["corner_pixels"] in ("not run yet", "none yet") or (
+        g["corner_pixels"].count("additive_equal_area_big_small against additive_equal_area on ") == 3
+        and "on 010 (mirrored): " in g["corner_pixels"]), g["corner_pixels"]
+    assert g["big_small_contrasts"].startswith(("not computed", "none yet")) or re.fullmatch(
+        r"shape \d+ → \d+ px, color \d+ → \d+ px, size \d+ → \d+ px", g["big_small_contrasts"]), g["big_small_contrasts"]
+    # the network or the sampler: every re-sampled run deterministic → stochastic, and a verdict that counts them
+    assert g["corner_sampler"].startswith(("not run yet", "none yet")) or re.match(
+        r"\d+ samples of the far class per run and sampler, deterministic → stochastic: \w+ (minimal|mirrored) seed \d "
+        r"\((000|111)\) \d\.\d\d → \d\.\d\d.*on \d+ of \d+ runs, so the sampler account is (not )?refuted$",
+        g["corner_sampler"]), g["corner_sampler"]
     # the decaying rate: how many runs that once composed lost it, then each finished run's peak and end
     assert g["corner_decay"] in ("none yet",) or g["corner_decay"].startswith("not run yet") or re.match(
         r"refuted on \d of the \d runs whose far class reached 0\.5 .*seed \d \((000|111)\): peak \d\.\d\d at step \d+, "
