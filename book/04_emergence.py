@@ -812,14 +812,14 @@ if corner_files:
     else:
         glue("big_small_contrasts", "not computed (the record lacks the candidate)")
     # the network or the sampler: the newest sampler record whose runs are this record's, far class per run
-    ids = csearch.drop_duplicates("run_id").set_index("run_id")[["candidate", "corner", "seed"]]
+    who = csearch.drop_duplicates("run_id").set_index("run_id")[["candidate", "corner", "seed"]]
     srec = [json.loads(q.read_text()) for q in sorted(RESULTS.glob("sampler_eval_*.json"))]
-    srec = [r for r in srec if {x["run"] for x in r["rows"]} <= set(ids.index)]
+    srec = [r for r in srec if {x["run"] for x in r["rows"]} <= set(who.index)]
     if srec:
         acc = {(x["run"], x["sampler"]): x["acc"] for x in srec[-1]["rows"]}
-        runs = list(dict.fromkeys(x["run"] for x in srec[-1]["rows"]))
-        per = [(ids.loc[r], acc[(r, "20:0")][far_class(CORNERS[ids.loc[r].corner])],
-                acc[(r, "20:1")][far_class(CORNERS[ids.loc[r].corner])]) for r in runs if (r, "20:1") in acc]
+        resampled = list(dict.fromkeys(x["run"] for x in srec[-1]["rows"]))
+        per = [(who.loc[r], acc[(r, "20:0")][far_class(CORNERS[who.loc[r].corner])],
+                acc[(r, "20:1")][far_class(CORNERS[who.loc[r].corner])]) for r in resampled if (r, "20:1") in acc]
         n_s = srec[-1]["rows"][0]["n"]
         lifted = [(i, a, b) for i, a, b in per if i.corner == "mirrored"]
         glue("corner_sampler", f"{n_s} samples of the far class per run and sampler, deterministic → stochastic: " + "; ".join(

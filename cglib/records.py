@@ -145,11 +145,12 @@ CATALOG = {
         kind="corner_search", script="benchmarks/corner_search.py",
         command="python benchmarks/corner_search.py --collect --corners minimal,mirrored,small_circle,large_triangle "
                 "--out benchmarks/results/corner_search_2026-12-04.json",
-        machine=MACHINE_2026_12_04 + ", two single-thread runs at a time: additive_equal_area_shape2x and "
-                "additive_equal_area_cosine, and additive_equal_area screened again at 960 steps on all six runs so "
-                "that both levers are compared with it on one machine (its full-budget runs of 2026-12-03 stay in "
+        machine=MACHINE_2026_12_04 + ", two single-thread runs at a time: additive_equal_area_shape2x, "
+                "additive_equal_area_big_small and additive_equal_area_cosine, and additive_equal_area screened again "
+                "at 960 steps on all six runs so that the levers are compared with it on one machine (its full-budget "
+                "runs of 2026-12-03 stay in "
                 "that record); every other run is read back from corner_search_2026-12-03 and keeps its machine there",
-        made="corner_search_2026-12-03 and two more candidates on additive_equal_area",
+        made="corner_search_2026-12-03 and three more candidates on additive_equal_area",
         decided="no candidate passes. additive_equal_area_shape2x (the shape step twice as often) fails the screen: "
                 "against additive_equal_area screened on the same machine, the mirrored 000 (lowest of the last three "
                 "at 960 steps) 0.68 / 0.55 / 0.42 -> 0.55 / 0.65 / 0.60 (refuted: mean rise under 0.1), 010 rises on "
@@ -163,7 +164,10 @@ CATALOG = {
                 "0.15 between this machine and the previous record's. Added the same evening on the same machine: "
                 "additive_equal_area_big_small (small objects drawn larger, radii 0.19-0.22 and 0.27-0.34) fails the "
                 "screen: the mirrored 000 (lowest of the last three at 960 steps) 0.68 / 0.55 / 0.42 -> 0.68 / 0.30 / "
-                "0.72 (refuted: mean rise under 0.1), the minimal 111 0.70 / 0.53 / 0.85 -> 0.85 / 0.82 / 0.03"),
+                "0.72 (refuted: mean rise under 0.1), the minimal 111 0.70 / 0.53 / 0.85 -> 0.85 / 0.82 / 0.03; "
+                "additive_equal_area_cosine completed on its last two runs at full budget: lost again on both "
+                "(minimal seed 2 111 0.50 at step 640 -> 0.23, specks and empty canvases; mirrored seed 1 000 0.72 at "
+                "step 960 -> 0.56), so a decaying rate loses the far class on four of the five runs that reached 0.5"),
     "sampler_eval_2026-12-04": dict(
         kind="sampler", script="benchmarks/sampler_eval.py",
         command="python benchmarks/sampler_eval.py runs/run-<id> ... --n 200 --samplers 20:0,20:1 --classes 000,111 "
