@@ -78,7 +78,7 @@ def sampling_levers(cfg, model, diffusion, classes, train_step_s, compiled: bool
     each batch an evaluation could use (one overprompting strength, one plain pass, plain and overprompted
     together), eager and compiled, fp32 and bf16 autocast; then the share of a run that evaluation takes under
     each schedule, at the best fp32 eager rate and at the fastest rate measured (samples only: judging is ~0.1%).
-    ``train.generate`` calls the sampler in chunks of ``train.SAMPLE_CHUNK`` (64 on a CPU) because of the first."""
+    ``sampling.generate`` calls the sampler in chunks of ``sampling.SAMPLE_CHUNK`` (64 on a CPU) because of the first."""
     t, s, nc = cfg.train, cfg.train.image_size, len(classes)
     dev = diffusion.device
     nets = {"eager": model}
