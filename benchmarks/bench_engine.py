@@ -70,7 +70,6 @@ def split(cfg, model, diffusion, classes, probes, train_step_s):
     total = sum(parts.values())
     print(f"a {t.steps}-step run, from unit costs ({plain} plain and {over} overprompted samples): "
           + "; ".join(f"{k} {v / 60:.1f} min ({v / total:.0%})" for k, v in parts.items()))
-    return per_sample
 
 
 def sampling_levers(cfg, model, diffusion, classes, train_step_s, compiled: bool = True):

@@ -721,8 +721,9 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # {glue:text}`corner_decay`. The figure below draws its far class over training beside
 # `additive_equal_area`'s (constant rate) on the same runs.
 #
-# A run id names a config, not a machine. The two levers and the `additive_equal_area` runs they are
-# compared with were trained on one machine, this record's; the older candidates keep the machines of the
+# A run id names a config, not a machine. This record's levers (the shape step's frequency, the larger small
+# objects, the decaying rate), the `additive_equal_area` runs they are compared with and the re-sampled
+# weights were trained on one machine, this record's; the older candidates keep the machines of the
 # record before it, so their comparisons with `additive_equal_area` cross machines. How far the machine
 # alone moves the same runs: {glue:text}`corner_machines`.
 
@@ -795,12 +796,11 @@ if corner_files:
     glue("corner_additive", "; ".join(t[1] for t in more if t) or "not run yet")
     # a lever on additive_equal_area is read on both mirrored classes it fails and on the minimal far class
     on_best = (("000", "mirrored"), ("010", "mirrored"), ("111", "minimal"))
-    split = [lift_text("additive_equal_area", "additive_stage_split_equal_area", c, corner) for c, corner in on_best]
-    glue("corner_split", "; ".join(t[1] for t in split if t) or "not run yet")
-    freq = [lift_text("additive_equal_area", "additive_equal_area_shape2x", c, corner) for c, corner in on_best]
-    glue("corner_frequency", "; ".join(t[1] for t in freq if t) or "not run yet")
-    ink = [lift_text("additive_equal_area", "additive_equal_area_big_small", c, corner) for c, corner in on_best]
-    glue("corner_pixels", "; ".join(t[1] for t in ink if t) or "not run yet")
+    for key, lever in (("corner_split", "additive_stage_split_equal_area"),
+                       ("corner_frequency", "additive_equal_area_shape2x"),
+                       ("corner_pixels", "additive_equal_area_big_small")):
+        res = [lift_text("additive_equal_area", lever, c, corner) for c, corner in on_best]
+        glue(key, "; ".join(t[1] for t in res if t) or "not run yet")
     from cglib.config import ExperimentConfig
     from cglib.corners import contrasts
 
@@ -818,12 +818,13 @@ if corner_files:
     if srec:
         acc = {(x["run"], x["sampler"]): x["acc"] for x in srec[-1]["rows"]}
         resampled = list(dict.fromkeys(x["run"] for x in srec[-1]["rows"]))
-        per = [(who.loc[r], acc[(r, "20:0")][far_class(CORNERS[who.loc[r].corner])],
-                acc[(r, "20:1")][far_class(CORNERS[who.loc[r].corner])]) for r in resampled if (r, "20:1") in acc]
+        far_of = {corner: far_class(members) for corner, members in CORNERS.items()}
+        per = [(who.loc[r], *(acc[(r, k)][far_of[who.loc[r].corner]] for k in ("20:0", "20:1")))
+               for r in resampled if (r, "20:1") in acc]
         n_s = srec[-1]["rows"][0]["n"]
         lifted = [(i, a, b) for i, a, b in per if i.corner == "mirrored"]
         glue("corner_sampler", f"{n_s} samples of the far class per run and sampler, deterministic → stochastic: " + "; ".join(
-            f"{i.candidate} {i.corner} seed {i.seed} ({far_class(CORNERS[i.corner])}) {a:.2f} → {b:.2f}" for i, a, b in per)
+            f"{i.candidate} {i.corner} seed {i.seed} ({far_of[i.corner]}) {a:.2f} → {b:.2f}" for i, a, b in per)
             + f". The mirrored far class reaches {REACHED} under the stochastic sampler on "
             f"{sum(b >= REACHED for *_, b in lifted)} of {len(lifted)} runs, so the sampler account is "
             + ("refuted" if any(b < REACHED for *_, b in lifted) else "not refuted"))

@@ -148,8 +148,7 @@ CATALOG = {
         machine=MACHINE_2026_12_04 + ", two single-thread runs at a time: additive_equal_area_shape2x, "
                 "additive_equal_area_big_small and additive_equal_area_cosine, and additive_equal_area screened again "
                 "at 960 steps on all six runs so that the levers are compared with it on one machine (its full-budget "
-                "runs of 2026-12-03 stay in "
-                "that record); every other run is read back from corner_search_2026-12-03 and keeps its machine there",
+                "runs of 2026-12-03 stay in that record); every other run is read back from corner_search_2026-12-03 and keeps its machine there",
         made="corner_search_2026-12-03 and three more candidates on additive_equal_area",
         decided="no candidate passes. additive_equal_area_shape2x (the shape step twice as often) fails the screen: "
                 "against additive_equal_area screened on the same machine, the mirrored 000 (lowest of the last three "
