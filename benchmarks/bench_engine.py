@@ -113,6 +113,49 @@ def sampling_levers(cfg, model, diffusion, classes, train_step_s, compiled: bool
           "(fp32 eager)")
 
 
+#: what a training step spends its time on: a group and the test of an operator's name (aten::NAME, no trailing _)
+OP_GROUPS = {"convolution": lambda n: "convolution" in n, "group norm": lambda n: "group_norm" in n,
+             "GELU": lambda n: "gelu" in n,
+             "elementwise (add, mul, copy, cat, upsampling, pooling)": lambda n: n in (
+                 "add", "mul", "copy", "cat", "fill", "sum", "div", "sub") or n.startswith(("upsample", "avg_pool"))}
+
+
+def step_profile(cfg, dev, steps: int = 10) -> dict[str, float]:
+    """Where a training step of ``cfg``'s network goes (torch's profiler, ``steps`` steps after a warm-up): the share
+    of the step's self time per ``OP_GROUPS`` group (forward and backward together), the rest as "other" (the
+    optimiser, the loss, Python).  Prints them and the bound they set: with the convolutions as they are, removing
+    every other cost could make the step at most 1 / (convolution share) times faster."""
+    from torch.profiler import ProfilerActivity, profile
+    torch.manual_seed(0)
+    model, diffusion = build(cfg, dev)
+    opt = torch.optim.Adam(model.parameters(), 1e-3)
+    b, s = cfg.train.batch, cfg.train.image_size
+    x = torch.randn(b, 3, s, s, device=dev)
+    x = x.contiguous(memory_format=torch.channels_last) if dev.type == "cpu" else x
+    c = torch.randint(0, 2, (b, cfg.train.n_variables), device=dev).float()
+
+    def step():
+        loss = diffusion.loss(model, x, c)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    for _ in range(3):
+        step()
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(steps):
+            step()
+    self_us = {e.key: e.self_cpu_time_total for e in prof.key_averages()}
+    total = sum(self_us.values())
+    aten = {k.split("::", 1)[1].rstrip("_"): v for k, v in self_us.items() if k.startswith("aten::")}
+    shares = {g: sum(v for k, v in aten.items() if test(k)) / total for g, test in OP_GROUPS.items()}
+    shares["other (optimiser, loss, Python)"] = 1 - sum(shares.values())
+    print(f"where a training step's time goes ({cfg.train.batch} images, {torch.get_num_threads()} threads, "
+          f"profiler self time, forward and backward): " + "; ".join(f"{k} {v:.0%}" for k, v in shares.items()))
+    print(f"  bound: with the convolutions as they are, the step can get at most {1 / shares['convolution']:.2f}x "
+          "faster by removing every other cost")
+    return shares
+
+
 def compare_networks(cfg, dev, repeat: int = 2, compiled: bool = True):
     """This library's U-Net and the paper's code's ContextUnet at the preset's width, one training step each,
     interleaved ``repeat`` times, in fp32 and under bf16 autocast, eager and (``compiled``) under
@@ -227,6 +270,7 @@ def main():
     if not a.skip_sampling:
         sampling_levers(cfg, model, diffusion, classes, train_step_s, compiled=not a.no_compile)
     if not a.skip_networks:
+        step_profile(cfg, dev)
         compare_networks(cfg, dev, compiled=not a.no_compile)
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     run = Run.open(cfg)

@@ -158,6 +158,23 @@ def corner_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS
     return pd.DataFrame(rows).set_index("candidate")
 
 
+def run_table(summary: pd.DataFrame, corners=tuple(CORNERS), last_k: int = LAST_K) -> pd.DataFrame:
+    """Every candidate of ``corner_summary`` on every run, one row per candidate (in the record's order): per
+    (corner, seed), the far class's lowest accuracy at the run's last ``last_k`` evaluations (the verdict's
+    number; NaN where a run was not judged), the steps its runs reached (``"960"``, or ``"960-1954"`` when
+    they differ) and ``corner_verdict``'s first word(s): ``passes``, ``fails``, ``fails the screen``, ...
+    The README's table of the corner search (``benchmarks/readme.py``)."""
+    col = f"last {last_k} min"
+    summary = summary[summary.index.get_level_values("corner").isin(corners)]
+    wide = summary[col].unstack(["corner", "seed"])
+    wide = wide.reindex(columns=sorted(wide.columns, key=lambda k: (list(corners).index(k[0]), k[1])))
+    wide = wide.reindex(list(dict.fromkeys(summary.index.get_level_values(0))))
+    steps = summary.step.groupby(level=0).agg(lambda s: f"{s.min()}" if s.min() == s.max() else f"{s.min()}-{s.max()}")
+    verdict = corner_verdict(summary, corners=corners, last_k=last_k).verdict.str.split(":").str[0]
+    wide.columns = [f"{c} {far_class(CORNERS[c]) if c in CORNERS else ''} seed {s}" for c, s in wide.columns]
+    return wide.assign(steps=steps, verdict=verdict)
+
+
 def best_candidate(summary: pd.DataFrame, seeds=(0, 1, 2), corners=tuple(CORNERS),
                    last_k: int = LAST_K) -> tuple[str, float, float] | None:
     """The best candidate of ``corner_summary`` among those judged on every corner and seed: the highest

@@ -68,3 +68,20 @@ def test_a_run_missing_from_the_store_is_read_from_the_record_that_holds_it(tmp_
     assert e["finished"] and e["trained_on"].startswith("seed_search_2026-11-28.json: " + MACHINE_2026_11_28)
     assert recorded_entry("0123456789ab", RESULTS) is None
     assert run_entry(preset("smoke"), tmp_path, candidate="x") is None  # an empty store has no entry
+
+
+def test_the_readme_corner_table_is_the_newest_corner_record():
+    """The README's table of the corner search holds every candidate on every run of the newest record, as
+    benchmarks/readme.py prints it (a record extended without remaking the table fails here)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("readme_script", ROOT / "benchmarks" / "readme.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    newest = sorted(RESULTS.glob("corner_search_*.json"))[-1]
+    lines = mod.corner_table_markdown(newest)
+    readme = (ROOT / "README.md").read_text()
+    assert len(lines) > 2 and all(line in readme.splitlines() for line in lines), "run python benchmarks/readme.py"
+    from cglib.corners import corner_summary
+    from cglib.emergence import recorded_sweep
+    cands = corner_summary(recorded_sweep(newest)).index.unique("candidate")
+    assert [line.split(" | ")[0].strip("| `") for line in lines[2:]] == list(cands)
