@@ -725,11 +725,13 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # objects, the decaying rate), the `additive_equal_area` runs they are compared with and the re-sampled
 # weights were trained on one machine, this record's; the older candidates keep the machines of the
 # record before it, so their comparisons with `additive_equal_area` cross machines. How far the machine
-# alone moves the same runs: {glue:text}`corner_machines`.
+# alone moves the same runs: {glue:text}`corner_machines`. And this page's own runs, from both corners, where the
+# record holds the same run ids (`base`), trained on the machine that built this page:
+# {glue:text}`corner_vs_page`.
 
 # %%
 from cglib.corners import (CORNERS, LAST_K, best_candidate, corner_summary, corner_verdict, far_class, judged,
-                           lifts, peak_and_end)
+                           lifts, low_tail, peak_and_end)
 
 glue("last_k", LAST_K)
 corner_files = sorted(RESULTS.glob("corner_search_*.json"))
@@ -882,10 +884,28 @@ if corner_files:
              + f"; the largest shift {max(abs(b - a) for *_, a, b in shift):.2f}")
     else:
         glue("corner_machines", "none (no run of this record was trained again from the previous record's ids)")
+    # this page's own runs (both corners) beside the record's runs of the same ids: the machine's shift on the verdict
+    page_runs = [(r, tab) for r in runs] + ([(r, mtab) for r in mruns] if mirrored else [])
+    pairs = []
+    for r, t_ in page_runs:
+        far_r = far_class(r.cfg.train.train_classes)
+        rec_c = csearch[(csearch.run_id == r.id) & (csearch.concept_class == far_r)].sort_values("step")
+        own = t_[(t_.seed == r.cfg.train.seed) & (t_.concept_class == far_r)].sort_values("step")
+        if len(rec_c) >= LAST_K and rec_c.step.max() == own.step.max():  # the same run, read at the same budget
+            pairs.append((rec_c.corner.iloc[0], r.cfg.train.seed, far_r, low_tail(rec_c.acc), low_tail(own.acc)))
+    if pairs:
+        differ = [p for p in pairs if (p[3] >= REACHED) != (p[4] >= REACHED)]
+        glue("corner_vs_page", f"lowest of the last {LAST_K}, the record first: " + "; ".join(
+            f"{c} seed {s} ({f_}) {fmt_acc(a)} → {fmt_acc(b)}" for c, s, f_, a, b in pairs) + (
+            ". **The verdicts differ** on " + ", ".join(f"{c} seed {s}" for c, s, *_ in differ) if differ else
+            ". Every run holds or misses the bar on both machines alike"))
+    else:
+        glue("corner_vs_page", "not compared: the record holds none of this page's runs (another scale, seed or "
+             "training set)")
 else:
     for k in ("corner_record", "corner_verdicts", "corner_bottleneck", "corner_best", "corner_signal",
               "corner_embedding", "corner_additive", "corner_split", "corner_frequency", "corner_pixels",
-              "big_small_contrasts", "corner_sampler", "corner_decay", "corner_machines"):
+              "big_small_contrasts", "corner_sampler", "corner_decay", "corner_machines", "corner_vs_page"):
         glue(k, "none yet")
 
 # %% [markdown]
