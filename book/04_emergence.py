@@ -730,8 +730,8 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # {glue:text}`corner_vs_page`.
 
 # %%
-from cglib.corners import (CORNERS, LAST_K, best_candidate, corner_summary, corner_verdict, far_class, judged,
-                           lifts, low_tail, peak_and_end)
+from cglib.corners import (CORNERS, LAST_K, best_candidate, corner_of, corner_summary, corner_verdict, far_class,
+                           judged, lifts, peak_and_end)
 
 glue("last_k", LAST_K)
 corner_files = sorted(RESULTS.glob("corner_search_*.json"))
@@ -884,15 +884,17 @@ if corner_files:
              + f"; the largest shift {max(abs(b - a) for *_, a, b in shift):.2f}")
     else:
         glue("corner_machines", "none (no run of this record was trained again from the previous record's ids)")
-    # this page's own runs (both corners) beside the record's runs of the same ids: the machine's shift on the verdict
-    page_runs = [(r, tab) for r in runs] + ([(r, mtab) for r in mruns] if mirrored else [])
+    # this page's own runs (both corners) beside the record's runs of the same ids, read as `lifts` reads two
+    # candidates (lowest of the last LAST_K up to the last step both reached): the machine's shift on the verdict
+    page = [(tab, runs)] + ([(mtab, mruns)] if mirrored else [])
+    own = pd.concat([t_.assign(corner=corner_of(rs[0].cfg.train.train_classes)) for t_, rs in page])
+    both = pd.concat([csearch[csearch.run_id.isin({r.id for _, rs in page for r in rs})].assign(candidate="record"),
+                      own.assign(candidate="this page")], ignore_index=True)
     pairs = []
-    for r, t_ in page_runs:
-        far_r = far_class(r.cfg.train.train_classes)
-        rec_c = csearch[(csearch.run_id == r.id) & (csearch.concept_class == far_r)].sort_values("step")
-        own = t_[(t_.seed == r.cfg.train.seed) & (t_.concept_class == far_r)].sort_values("step")
-        if len(rec_c) >= LAST_K and rec_c.step.max() == own.step.max():  # the same run, read at the same budget
-            pairs.append((rec_c.corner.iloc[0], r.cfg.train.seed, far_r, low_tail(rec_c.acc), low_tail(own.acc)))
+    for corner in CORNERS:
+        res = lifts(both, "record", "this page", far_class(CORNERS[corner]), corner=corner)
+        if res:
+            pairs += [(corner, s, far_class(CORNERS[corner]), r.before, r.after) for s, r in res[1].iterrows()]
     if pairs:
         differ = [p for p in pairs if (p[3] >= REACHED) != (p[4] >= REACHED)]
         glue("corner_vs_page", f"lowest of the last {LAST_K}, the record first: " + "; ".join(

@@ -247,6 +247,10 @@ def test_chapter4_smoke_two_seeds_with_fig16(tmp_path, probe_root, monkeypatch):
     assert g["corner_machines"].startswith("none") or re.match(
         r"\d+ runs that corner_search_\S+ also holds, trained again by this record .*seed \d \((000|111)\) \d\.\d\d → "
         r"\d\.\d\d.*; the largest shift \d\.\d\d$", g["corner_machines"]), g["corner_machines"]
+    # this page's runs beside the record's of the same ids (smoke runs are never in the record: not compared)
+    assert g["corner_vs_page"].startswith(("not compared", "none yet")) or re.match(
+        r"lowest of the last \d, the record first: (minimal|mirrored) seed \d \((000|111)\) ", g["corner_vs_page"]), \
+        g["corner_vs_page"]
     # why the mirrored set fails: the probe corners' outcomes from the record, and a verdict on every account
     assert g["probe_predictions"].count("small_circle composes") == 2 and "large_triangle fails" in g["probe_predictions"]
     assert g["probe_outcome"].startswith("not run yet") or re.search(
