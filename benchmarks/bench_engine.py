@@ -23,6 +23,7 @@ from cglib.config import preset
 from cglib.emergence import REACHED, first_reach
 from cglib.render import render
 from cglib.runs import Run
+from cglib.sampling import evaluation_samples
 from cglib.tasks import probes_for, score
 from cglib.train import build, generate, pick_device
 
@@ -40,19 +41,6 @@ def once(fn) -> float:
     t = time.perf_counter()
     fn()
     return time.perf_counter() - t
-
-
-def evaluation_samples(t, overprompt_every: int | None = None, overprompt: bool = True) -> tuple[int, int]:
-    """Samples a run of TrainConfig ``t`` draws to evaluate itself: (plain, overprompted).  Plain: every class at
-    ``n_eval`` every ``eval_every`` steps and at ``n_eval_final`` at the end; overprompted: the far class at
-    ``n_eval`` per strength, every ``overprompt_every`` steps (default: ``t.overprompt_every``, 0 or None: at
-    every evaluation) and always at the end; none with ``overprompt`` False."""
-    n_cls = 2 ** t.n_variables
-    evals = [k for k in range(t.eval_every, t.steps, t.eval_every)]  # before the last step
-    plain = len(evals) * n_cls * t.n_eval + n_cls * (t.n_eval_final or t.n_eval)
-    every = t.overprompt_every if overprompt_every is None else overprompt_every
-    over_at = 1 + sum(1 for k in evals if not every or k % every == 0)
-    return plain, (over_at * len(t.overprompt) * t.n_eval if overprompt else 0)
 
 
 def split(cfg, model, diffusion, classes, probes, train_step_s):

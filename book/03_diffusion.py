@@ -121,6 +121,7 @@ plt.show()
 # | diffusion | T = 500, linear betas $10^{-4}$ to 0.02 (an array of T + 1 entries read from 1), $\epsilon$ target | T = 500, $T$ linear betas from $10^{-4}$ to 0.02, $\epsilon$ target |
 # | data range | RGBA in [0, 1] | RGB in [0, 1] (`data_range="[0, 1]"`; the other scales diffuse [-1, 1]) |
 # | sampler | ancestral DDPM over all 500 steps, variance $\beta_t$, no clipping inside the loop (the final image clipped to [0, 1]) | the same (`sampler="ddpm_beta"`, checked against `diffusers` in the tests) |
+# | arithmetic | fp32 | bf16 autocast (`precision="bf16"`, part of a run's id): what fits three seeds in one GPU call. `benchmarks/gpu_chapter4.py` times fp32, TF32 and bf16 on the card before it trains and takes the fastest; a smoke run of this path in bf16 trains like fp32 (`tests/test_engine.py`) |
 # | optimiser | Adam (default betas, no weight decay), lr $10^{-4}$ decayed linearly to 0 over 100 epochs, batch 64, no EMA | the same (the paper's text says $\beta_2 = 0.99$ and weight decay $10^{-5}$) |
 # | training set | 5,000 draws from the class folders, of which the training loader holds the first 2,500, fixed for the run (the other half feeds a loader its default flags never use): 100 epochs of 40 batches | 2,500 renders (625 per class), batches drawn at random: 100 epochs are 3,907 steps |
 # | evaluation | 64 samples per class (`n_sample`) at every epoch with `--save_model 0`, at the last epoch only with its default | 64 per class every 25 epochs and 200 at the end (500-step sampling of a 26M network costs more than its training) |

@@ -42,6 +42,7 @@ run_root = ""  # run store; empty means $CGLIB_RUNS, else runs/
 
 # %%
 import dataclasses
+import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -531,24 +532,21 @@ else:
         glue(k, "not run (paper_network=False)")
 
 # %%
-import json
-
 from cglib.emergence import record_frame
-from cglib.runs import run_id
+from cglib.records import paper_gpu_record
 
-paper_ids = {run_id(preset("paper", seed=s)) for s in (0, 1, 2)}  # the paper preset: the paper's code at full scale
-gpu_recs = [q for q in sorted(RESULTS.glob("paper_gpu_chapter4_*.json"))
-            if any(r["run_id"] in paper_ids for r in json.loads(q.read_text())["runs"])]
-if gpu_recs:
-    grec = json.loads(gpu_recs[-1].read_text())
+# the paper preset (the paper's code at full scale) on this chapter's training set, in any precision
+grec = paper_gpu_record(RESULTS, preset("paper").train.train_classes)
+if grec:
     gfin = per_seed_final(record_frame(grec))
-    glue("pn_gpu", f"{gpu_recs[-1].name} ({grec['date']}): {far} ends at "
+    glue("pn_gpu", f"{grec['file']} ({grec['date']}, {grec['machine'].get('gpu', 'no GPU named')}, "
+         f"{grec.get('precision', 'fp32')}): {far} ends at "
          + ", ".join(f"{gfin.loc[far, s]:.2f} (seed {s})" for s in gfin.columns))
     plots.record_curves(record_frame(grec), far, title=f"the paper preset on a GPU: {far} per seed (record)")
     plt.show()
 else:
     glue("pn_gpu", "none yet: no GPU has been lent since the `paper` preset became the paper's code "
-         "(`python benchmarks/gpu_chapter4.py` makes the record)")
+         "(`python benchmarks/gpu_chapter4.py` makes the record, in one call of about 8 minutes)")
 
 # %% [markdown]
 # The paper's network has {glue:text}`pn_params` parameters at this scale. `111` at the end, per seed,

@@ -2,14 +2,9 @@
 
 Paper: appendix A.3 (architecture), A.4 (optimiser and hyper-parameters).
 
-An experiment is ``ExperimentConfig(model, diffusion, train)``.  Every field has
-a default and a one-line comment; wrong values fail at construction with a
-message naming the field, the value and what is allowed.  ``preset(scale)``
-gives the three scales every chapter accepts:
-
-* ``smoke``: a few steps, seconds, for tests;
-* ``cpu``:   the default, shows the phenomenon on 2 CPU cores in minutes;
-* ``paper``: appendix A's settings, for a GPU.
+An experiment is ``ExperimentConfig(model, diffusion, train)``.  Every field has a default and a one-line
+comment; wrong values fail at construction with a message naming the field, the value and what is allowed.
+``preset(scale)`` gives the three scales every chapter accepts (``smoke``, ``cpu``, ``paper``; scales.py).
 
 Used in: every chapter.
 """
@@ -29,6 +24,9 @@ COND_MODES = ("film", "up", "multiply")
 COND_EMBEDS = ("per_variable", "mlp", "per_variable_mlp", "mlp_and_per_variable", "mlp_and_size_table")
 COND_STAGES = ("all", "size_coarse_shape_fine")
 SAMPLERS = ("ddim", "ddpm", "ddpm_beta")
+PRECISIONS = ("fp32", "bf16", "tf32")
+#: Fields removed after the cache version was set, with every run's value: kept in run ids, dropped by from_dict.
+RETIRED_FIELDS = {("train", "probe_kind"): "cnn"}
 DATA_RANGES = {"[-1, 1]": (-1.0, 1.0), "[0, 1]": (0.0, 1.0)}
 
 
@@ -155,7 +153,6 @@ class TrainConfig:
     eval_every: int = 100  # steps between evaluations
     n_eval: int = 50  # generated samples per concept class per evaluation (paper: 50)
     grid_k: int = 8  # samples per class kept as a picture at each evaluation
-    probe_kind: str = "cnn"  # probes that judge samples: "cnn" or "linear"
     seed: int = 0  # seeds data, initialisation, batches and evaluation noise
     init_from: str = ""  # run id of a parent run to fine-tune from ("" = from scratch)
     lr_schedule: str = "constant"  # "constant", "cosine" or "linear" (the official code: lr decays to 0)
@@ -167,8 +164,8 @@ class TrainConfig:
     triangle: str = "box"  # a triangle's extent: "box" (the circle's box) or "equal_area" (the circle's area); render.py
     n_eval_final: int = 0  # samples per class at the last evaluation (0: n_eval); a verdict needs >= 200
     overprompt: tuple = ()  # prompt strengths > 1 at which the furthest class is also judged (hidden capabilities)
-    precision: str = "fp32"  # the network's arithmetic in training and sampling: "fp32" or "bf16" (autocast; fast only
-    #                          where the hardware has native bf16: AVX-512-BF16 or AMX on a CPU, any recent GPU)
+    precision: str = "fp32"  # the network's arithmetic: "fp32", "bf16" (autocast: fast where bf16 is native:
+    #                          AVX-512-BF16, AMX, a GPU) or "tf32" (TensorFloat-32 on CUDA; fp32 on a CPU)
     overprompt_every: int = 0  # steps between overprompted evaluations (a multiple of eval_every; 0: every one);
     #                            the final evaluation always overprompts
     second_sampler: str = ""  # also judge fresh samples of another sampler (e.g. "ddpm_beta") at some evaluations
@@ -216,7 +213,7 @@ class TrainConfig:
                    "dataset='celeba' needs the folder of the CelebA files")
             _check("TrainConfig", "counts", self.counts, bool(self.counts) and n == 3,
                    "dataset='celeba' needs explicit per-class counts of 3-digit classes (see cglib.celeba)")
-        _check("TrainConfig", "precision", self.precision, self.precision in ("fp32", "bf16"), "use 'fp32' or 'bf16'")
+        _check("TrainConfig", "precision", self.precision, self.precision in PRECISIONS, f"use one of {PRECISIONS}")
         for name in ("overprompt_every", "second_sampler_every"):
             k = getattr(self, name)
             _check("TrainConfig", name, k, isinstance(k, numbers.Integral) and not isinstance(k, bool)
@@ -224,7 +221,6 @@ class TrainConfig:
                    f"it must be 0 (see its comment) or a multiple of eval_every={self.eval_every}")
         _check("TrainConfig", "second_sampler", self.second_sampler, self.second_sampler in ("", *SAMPLERS),
                "use '' (none), 'ddim', 'ddpm' or 'ddpm_beta'")
-        _check("TrainConfig", "probe_kind", self.probe_kind, self.probe_kind in ("cnn", "linear"), "use 'cnn' or 'linear'")
 
     @property
     def n_variables(self) -> int:
@@ -267,6 +263,8 @@ class ExperimentConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ExperimentConfig":
+        d = {sec: {k: v for k, v in d[sec].items() if (sec, k) not in RETIRED_FIELDS}
+             for sec in ("model", "diffusion", "train")}
         t = dict(d["train"])
         t["train_classes"] = tuple(t["train_classes"])
         t["counts"] = tuple(tuple(x) for x in t.get("counts", ()))

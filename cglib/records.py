@@ -199,8 +199,29 @@ def machine() -> dict:
     info = {"cpu": model, "cores": os.cpu_count(), "torch": torch.__version__,
             "flags": sorted(flags & {"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile", "fma"})}
     if torch.cuda.is_available():
-        info["gpu"] = torch.cuda.get_device_name(0)
+        import subprocess
+        info.update(gpu=torch.cuda.get_device_name(0), cuda=torch.version.cuda, cudnn=torch.backends.cudnn.version())
+        try:  # the driver, which torch does not report
+            info["driver"] = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                                            capture_output=True, text=True, timeout=20).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            info["driver"] = "unknown (no nvidia-smi)"
     return info
+
+
+def paper_gpu_record(results, train_classes, seeds=(0, 1, 2)) -> dict | None:
+    """The newest record of benchmarks/gpu_chapter4.py in ``results`` whose runs are the `paper` preset on
+    ``train_classes`` (in any precision: the script may move a run to the fastest), or None: no GPU has made one.
+    Used in: book/04_emergence and book/08_beyond_the_paper."""
+    from .config import PRECISIONS, preset
+    from .runs import run_id
+    ids = {run_id(preset("paper", seed=s, precision=p, train_classes=tuple(train_classes)))
+           for s in seeds for p in PRECISIONS}
+    for path in sorted(Path(results).glob("paper_gpu_chapter4_*.json"), key=lambda q: q.stem[-10:], reverse=True):
+        rec = json.loads(path.read_text())
+        if any(r["run_id"] in ids and r["metrics"] for r in rec["runs"]):
+            return {**rec, "file": path.name}
+    return None
 
 
 def run_entry(cfg, root, **labels) -> dict | None:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import ExperimentConfig
+from .config import RETIRED_FIELDS, ExperimentConfig
 
 CACHE_VERSION = 1
 LIBRARY_VERSION = "0.1.0"
@@ -60,6 +60,8 @@ def run_dir(rid: str, root: str | Path | None = None) -> Path:
 def run_id(cfg: ExperimentConfig) -> str:
     """A short stable hash of the config and ``CACHE_VERSION``."""
     d = cfg.to_dict()
+    for (sec, name), value in RETIRED_FIELDS.items():  # a retired field hashes as the value every run had
+        d[sec][name] = value
     for (sec, name), default in ADDED_FIELDS.items():
         if d[sec].get(name) == default:
             del d[sec][name]
@@ -89,6 +91,17 @@ def save_torch_atomic(obj, path: Path):
 
 
 # ---------------------------------------------------------------- a run directory
+
+
+class DamagedRun(RuntimeError):
+    """A file of a run directory cannot be read (a torn write, a full disk, a copy cut short).  The message names
+    the run, the file and the remedy: the library never deletes a run, so the reader moves it away to retrain it."""
+
+    def __init__(self, run_path: Path, file: Path, what: str):
+        away = run_path.parent / f"damaged-{run_path.name}"  # out of the store's view: no longer named run-*
+        super().__init__(f"run {run_path} is damaged: {file.name} {what}.  Nothing was changed.  To train this run "
+                         f"again, move its directory aside (e.g. `mv {run_path} {away}`); the next call trains it "
+                         "from scratch (a run that had finished trains again from step 0)")
 
 
 class Run:
@@ -126,9 +139,28 @@ class Run:
         return self.path / "checkpoint.pt"
 
     def metrics(self) -> list[dict]:
-        """The rows of ``metrics.jsonl`` (one per evaluation and concept class)."""
+        """The rows of ``metrics.jsonl`` (one per evaluation and concept class); ``DamagedRun`` if a line is torn."""
         p = self.path / "metrics.jsonl"
-        return [json.loads(line) for line in p.read_text().splitlines() if line.strip()] if p.exists() else []
+        rows = []
+        for i, line in enumerate(p.read_text().splitlines() if p.exists() else [], 1):
+            if not line.strip():
+                continue
+            try:
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as e:
+                raise DamagedRun(self.path, p, f"line {i} is not a JSON object ({e.msg}: {line[:60]!r})") from None
+        return rows
+
+    def load_checkpoint(self, device="cpu") -> dict:
+        """``checkpoint.pt`` (weights, optimiser, RNG states, step, ...) on ``device``; ``DamagedRun`` if unreadable."""
+        import torch
+        try:
+            return torch.load(self.checkpoint_path, map_location=device, weights_only=False)
+        except FileNotFoundError:
+            raise
+        except Exception as e:  # torch names a torn zip archive in its own words (miniz, PytorchStreamReader, EOF)
+            raise DamagedRun(self.path, self.checkpoint_path, f"cannot be read ({type(e).__name__}: "
+                             f"{str(e).splitlines()[0][:120]})") from e
 
     def table(self):
         """``metrics.jsonl`` as a pandas DataFrame."""

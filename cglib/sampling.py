@@ -22,6 +22,16 @@ def prompt(classes: list[str], n: int, strength: float = 1.0) -> torch.Tensor:
     return v * strength + (1 - v) * (1 - strength)
 
 
+def sampler_prompt(model, classes: list[str], n: int, strength: float = 1.0) -> torch.Tensor:
+    """``prompt`` in the inputs ``model`` reads: value coordinates, or the paper's code's one-hot shape, RGB
+    colour and size for a network trained on them (``cond_values="official"``)."""
+    cond = prompt(classes, n, strength)
+    if getattr(model, "cfg", None) is not None and model.cfg.cond_values == "official":
+        from .official import prompt_inputs
+        cond = prompt_inputs(cond)
+    return cond
+
+
 #: Samples per sampler call, per device type.  On a CPU a call of 64 keeps a block's activations in cache:
 #: DDIM-20 at the `cpu` preset drew 27.0 images/s in calls of 64 against 19.6 in calls of 512 on one thread
 #: (52.2 against 35.7 on two; 2-core Xeon with AVX-512 and AMX, 2026-12-04), the same images to the bit.
@@ -39,13 +49,37 @@ def generate(model, diffusion: Diffusion, classes: list[str], n: int, image_size
     fresh noise at every step, so its images are other draws of the same distribution."""
     dev = diffusion.device
     chunk = chunk or SAMPLE_CHUNK.get(dev.type, SAMPLE_CHUNK["cuda"])
-    cond = prompt(classes, n, strength).to(dev)
-    if getattr(model, "cfg", None) is not None and model.cfg.cond_values == "official":
-        from .official import prompt_inputs
-        cond = prompt_inputs(cond)  # the paper's code's prompts: one-hot shape, RGB, size
+    cond = sampler_prompt(model, classes, n, strength).to(dev)
     gen = torch.Generator(device=dev).manual_seed(seed)
     outs = []
     for i in range(0, len(cond), chunk):
         x = diffusion.sample(model, cond[i:i + chunk], image_size, sampler, steps, guidance, generator=gen, eta=eta)
         outs.append(diffusion.to_unit(x).float().cpu().numpy())
     return np.concatenate(outs)
+
+
+def evaluation_schedule(t, overprompt_every: int | None = None, overprompt: bool = True) -> list[tuple[int, int, int]]:
+    """Every evaluation a run of TrainConfig ``t`` makes, as ``train`` makes them: (step, samples per class, strengths
+    at which the far class is also overprompted).  Every ``eval_every`` steps ``n_eval`` per class, at the last step
+    ``n_eval_final``; overprompted every ``overprompt_every`` steps (default: ``t.overprompt_every``; 0 or None: at
+    every evaluation) and always at the end, ``n_eval`` samples a strength; never with ``overprompt`` False.
+    (A second sampler's readings, ``TrainConfig.second_sampler``, are not counted.)"""
+    every = t.overprompt_every if overprompt_every is None else overprompt_every
+    n_over = len(t.overprompt) if overprompt else 0
+    rows = [(k, t.n_eval, n_over if not every or k % every == 0 else 0)
+            for k in range(t.eval_every, t.steps, t.eval_every)]
+    return rows + [(t.steps, t.n_eval_final or t.n_eval, n_over)]
+
+
+def evaluation_samples(t, overprompt_every: int | None = None, overprompt: bool = True) -> tuple[int, int]:
+    """Samples a run of TrainConfig ``t`` draws to evaluate itself (``evaluation_schedule``): (plain, overprompted)."""
+    rows = evaluation_schedule(t, overprompt_every, overprompt)
+    return (sum(2 ** t.n_variables * n for _, n, _ in rows), sum(k * t.n_eval for _, _, k in rows))
+
+
+def sampler_calls(t, chunk: int) -> list[int]:
+    """The batch of every sampler call a run of TrainConfig ``t`` makes to evaluate itself, ``generate`` splitting
+    each evaluation's samples into calls of ``chunk`` (``SAMPLE_CHUNK``).  Used in: benchmarks/gpu_chapter4.py."""
+    def split(n):
+        return [min(chunk, n - i) for i in range(0, n, chunk)]
+    return [b for _, n, k in evaluation_schedule(t) for b in split(2 ** t.n_variables * n) + k * split(t.n_eval)]

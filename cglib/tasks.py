@@ -35,7 +35,7 @@ from .runs import run_root
 def probes_for(cfg: ExperimentConfig, root=None):
     """The cached probes that judge this config's samples (trained once per probe setting)."""
     t = cfg.train
-    pc = ProbeConfig(kind=t.probe_kind, n_variables=t.n_variables, image_size=t.image_size)
+    pc = ProbeConfig(n_variables=t.n_variables, image_size=t.image_size)
     return load_probes(pc, Path(run_root(root)) / "probes")
 
 

@@ -9,26 +9,50 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
-@pytest.mark.slow
-def test_gpu_chapter4_script_at_smoke_scale(tmp_path, probe_root):
+def _gpu_call(tmp_path, probe_root, *args):
     (tmp_path / "probes").symlink_to(probe_root / "probes", target_is_directory=True)
-    out = tmp_path / "rec.json"
-    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu_chapter4.py"), "--scale", "smoke", "--device",
-                          "cpu", "--seeds", "0,1", "--root", str(tmp_path), "--threads", "1", "--out", str(out),
-                          "--paper-path"],
-                         capture_output=True, text=True, timeout=600)
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu_chapter4.py"), "--scale", "smoke", "--device",
+                           "cpu", "--seeds", "0,1", "--root", str(tmp_path), "--threads", "1", "--reps", "2",
+                           "--out", str(tmp_path / "out"), "--paper-path", *args],
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.slow
+def test_gpu_chapter4_script_plans_then_trains_and_records(tmp_path, probe_root):
+    res = _gpu_call(tmp_path, probe_root)
     assert res.returncode == 0, res.stderr[-2000:]
-    rec = json.loads(out.read_text())
+    out = res.stdout
+    # the plan comes before any training: every precision measured, then the projection split in two
+    assert out.index("  fp32: training step") < out.index("plan: ") < out.index("seed 0: step")
+    assert "s training +" in out and "s sampling" in out and "projected" in out
+    assert "seed 1: step 8/8" in out and "ms a step" in out  # each process reports its progress
+    rec = json.loads(next((tmp_path / "out").glob("paper_gpu_chapter4_minimal_*.json")).read_text())
     assert [r["seed"] for r in rec["runs"]] == [0, 1] and all(r["finished"] for r in rec["runs"])
-    assert "seed 1: finished at step 8 of 8" in res.stdout and "official judge" in res.stdout
+    assert rec["precision"] == rec["plan"][0]["precision"]  # auto: the fastest of the preflight
+    assert {"cpu", "torch"} <= set(rec["machine"]) and rec["plan"][0]["samples_per_seed"] == 8 * 4 + 8 * 4
+    assert sorted(p.name for p in (tmp_path / "out").glob("grid_*.png")) == ["grid_minimal_seed0.png",
+                                                                            "grid_minimal_seed1.png"]
+    assert "seed 1: finished at step 8 of 8" in out and "official judge" in out
     # the paper's code path ran: its network, inputs and sampler, and its judge's reading in the record
     from cglib.config import ExperimentConfig
-    cfg = ExperimentConfig.from_dict(json.loads((tmp_path / f"run-{rec['runs'][0]['run_id']}" / "config.json").read_text()))
+    cfg = ExperimentConfig.from_dict(json.loads((tmp_path / f"run-{rec['runs'][0]['run_id']}" / "config.json")
+                                                .read_text()))
     assert (cfg.model.arch, cfg.model.cond_values, cfg.diffusion.sampler) == ("context_unet", "official", "ddpm_beta")
+    assert cfg.train.precision == rec["precision"]
     assert all("acc_official" in m for m in rec["runs"][0]["metrics"])
     from cglib.emergence import record_frame, seed_search_summary
     summ = seed_search_summary(record_frame(rec))
     assert len(summ) == 2 and summ["111"].between(0, 1).all()
+
+
+@pytest.mark.slow
+def test_gpu_chapter4_script_stops_with_its_plan_when_the_plan_does_not_fit(tmp_path, probe_root):
+    res = _gpu_call(tmp_path, probe_root, "--deadline", "1", "--corner", "mirrored")
+    assert res.returncode == 3, res.stderr[-2000:]
+    assert "does not fit: projected" in res.stdout and "seed 0: step" not in res.stdout
+    assert not list(tmp_path.glob("run-*"))  # nothing trained
+    rec = json.loads(next((tmp_path / "out").glob("paper_gpu_plan_mirrored_*.json")).read_text())
+    assert rec["plan"][0]["total_s"] > 0 and not rec["runs"] and not list((tmp_path / "out").glob("*.png"))
 
 
 def _seed_search():

@@ -66,6 +66,31 @@ def test_a_checkpoint_from_before_evaluation_was_timed_resumes_with_it_unknown(r
     assert [r["eval_s"] is None for r in rows if r["concept_class"] == "000"] == [False, True]
 
 
+def test_a_torn_checkpoint_stops_a_resume_with_the_run_the_file_and_the_remedy(run_root):
+    from cglib.runs import DamagedRun
+    cfg = preset("smoke", seed=7)
+    part = train(cfg, run_root, progress=False, stop_after=4)
+    data = part.checkpoint_path.read_bytes()
+    part.checkpoint_path.write_bytes(data[: len(data) // 2])  # a copy cut short
+    with pytest.raises(DamagedRun) as e:
+        train(cfg, run_root, progress=False)
+    msg = str(e.value)
+    assert str(part.path) in msg and "checkpoint.pt cannot be read" in msg and f"mv {part.path}" in msg
+    assert "miniz" not in msg.split("(")[0]  # torch's own words only inside the parenthesis
+    assert part.checkpoint_path.stat().st_size == len(data) // 2 and not part.finished  # nothing deleted or rewritten
+
+
+def test_a_torn_metrics_line_names_the_file_the_line_and_the_remedy(run_root):
+    from cglib.runs import DamagedRun
+    run = train(preset("smoke", seed=12), run_root, progress=False)
+    good = (run.path / "metrics.jsonl").read_text()
+    n = len(good.splitlines())
+    (run.path / "metrics.jsonl").write_text(good + '{"concept_class": "111", "acc": 0.5')  # a torn last line
+    with pytest.raises(DamagedRun, match=rf"metrics.jsonl line {n + 1} is not a JSON object.*mv {run.path}"):
+        run.metrics()
+    assert (run.path / "metrics.jsonl").read_text().startswith(good)  # nothing rewritten
+
+
 def test_cache_key_changes_with_config():
     assert run_id(preset("smoke")) != run_id(preset("smoke", seed=1))
     assert run_id(preset("smoke")) == run_id(preset("smoke"))
