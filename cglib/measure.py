@@ -46,6 +46,10 @@ NOISE_PX = 4  # components smaller than this many pixels are noise, not objects
 R_MIN_BELOW, R_MAX_ABOVE = 0.03, 0.05  # accepted half-extent: this far below small / above large (fractions)
 IOU_MIN = 0.62  # the best ideal shape must overlap the object at least this well
 TRIANGLE_SKEW = -0.15  # vertical skewness below which an object is a triangle (ideal: triangle -0.57, circle 0)
+#: In-between shapes: skewness no render reaches (every blurred circle above -0.05, every blurred small triangle
+#: below -0.23; tests/test_measure.py).  The banded judge rejects them instead of calling them triangles.
+BETWEEN = (-0.23, -0.05)
+SKEW_QUANTILES = (10, 25, 50, 75, 90)  # the shape reading's distribution each evaluation keeps (percentiles)
 COLOR_MARGIN = 0.25  # |R - B| of the object's mean colour must exceed this
 BG_TOL = 0.3  # the background must be this close (max over RGB) to white or black
 
@@ -150,10 +154,19 @@ def _vertical_skew(weight: np.ndarray) -> float:
 
 def measured_scores(m: Measurement, target: str) -> dict[str, float]:
     """Accuracy with rejection for one target class: ``acc`` (eq. 2, rejected = wrong), ``reject_rate``,
-    and ``acc_<variable>`` per concept variable measured (rejected images count wrong)."""
+    and ``acc_<variable>`` per concept variable measured (rejected images count wrong).  Also the shape reading
+    as a distribution, so that a verdict resting on the cut at ``TRIANGLE_SKEW`` can be checked: ``skew_q<p>``,
+    percentiles of the skewness of every image with one object (nan if none), ``shape_between``, the share of
+    those inside ``BETWEEN``, and ``acc_banded``, the accuracy of a judge that rejects those in-between shapes."""
     want = np.array(class_values(target))
     hit = m.values[:, :len(want)] == want[None]  # (B, n); -1 never matches
     out = {"acc": float(hit.all(1).mean()), "reject_rate": float(1 - m.valid.mean())}
     for j, v in enumerate(variables(len(target))):
         out[f"measured_{v.name}"] = float(hit[:, j].mean())
+    read = m.skew[np.isfinite(m.skew)]
+    between = (m.skew > BETWEEN[0]) & (m.skew < BETWEEN[1])  # nan compares False
+    q = np.percentile(read, SKEW_QUANTILES) if len(read) else np.full(len(SKEW_QUANTILES), np.nan)
+    out.update({f"skew_q{p}": round(float(v), 4) for p, v in zip(SKEW_QUANTILES, q)})
+    out["shape_between"] = float(between[np.isfinite(m.skew)].mean()) if len(read) else float("nan")
+    out["acc_banded"] = float((hit.all(1) & ~between).mean())
     return out

@@ -78,3 +78,30 @@ def test_equal_area_triangles_read_at_their_size():
     x = render(["100"] * 200, seed=4, cfg=box)
     ratio = measure(x, render_cfg=eq).radius / measure(x, render_cfg=box).radius
     assert np.allclose(ratio, 1 / eq.triangle_scale) and eq.triangle_scale == np.sqrt(np.pi / 2)
+
+
+def test_the_banded_judge_rejects_in_between_shapes_only():
+    """A constructed case where the answer is known: a clear triangle, an in-between shape the plain judge calls a
+    triangle, a circle and an empty canvas, all asked to be `111`."""
+    from cglib.measure import Measurement
+    skew = np.array([-0.5, -0.18, 0.0, np.nan])
+    values = np.array([[1, 1, 1], [1, 1, 1], [0, 1, 1], [-1, -1, -1]])
+    m = Measurement(valid=np.array([True, True, True, False]), reason=np.array(["ok", "ok", "ok", "empty"]),
+                    values=values, radius=np.array([4.0, 4.0, 4.0, np.nan]), iou=np.ones(4), skew=skew)
+    s = measured_scores(m, "111")
+    assert s["acc"] == 0.5 and s["acc_banded"] == 0.25  # the in-between shape no longer counts
+    assert s["shape_between"] == 1 / 3 and s["skew_q50"] == -0.18 and s["skew_q10"] < -0.4
+    assert measured_scores(m, "011")["acc_banded"] == measured_scores(m, "011")["acc"] == 0.25  # the circle stays
+
+
+def test_the_band_holds_no_render_at_the_cpu_sizes_blurred_or_not():
+    """The band lies where no render falls, so the banded judge reads renders as the plain one does."""
+    from scipy import ndimage
+
+    from cglib.config import preset
+    rc = preset("cpu").train.render_config()
+    for c in all_classes(3):
+        x = render([c] * 200, seed=7, cfg=rc)
+        for img in (x, ndimage.gaussian_filter(x, (0, 0, 1.1, 1.1))):
+            s = measured_scores(measure(img, render_cfg=rc), c)
+            assert s["shape_between"] == 0.0 and s["acc_banded"] == s["acc"], (c, s)
