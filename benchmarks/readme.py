@@ -1,4 +1,4 @@
-"""The README's figure and the record-backed rows of its findings table, computed from benchmarks/results/.
+"""The README's figure and the record-backed numbers of its findings table, computed from benchmarks/results/.
 
 Usage: python benchmarks/readme.py [--png book/figures/fig5_record.png]
 Writes Fig. 5's curves (mean and min-max band over seeds) of the candidate that the newest seed search chose,
@@ -47,26 +47,6 @@ def main():
         seeds = ", ".join(str(s) for s in summ.index.get_level_values(1))
         print(f"{rec.name} ({e['date']}, {e['machine']}): {summ.index[0][0]} at step {summ.step.max()}, "
               f"111 ends at {per_seed} on seeds {seeds}")
-    corner = sorted(results.glob("corner_search_*.json"))
-    if corner:  # every candidate on every run of both corners: the README's table, as markdown
-        print(f"\nThe README's corner-search table ({corner[-1].name}, {entry(corner[-1])['date']}):\n")
-        print("\n".join(corner_table_markdown(corner[-1])))
-
-
-def corner_table_markdown(record) -> list[str]:
-    """The README's table of the corner search: every candidate of the record ``record`` on every run of both
-    corners (the far class's lowest accuracy at the run's last three evaluations, ``corners.run_table``), the
-    steps its runs reached and its verdict, as markdown lines."""
-    from cglib.corners import corner_summary, run_table
-    from cglib.emergence import REACHED, fmt_acc, recorded_sweep
-    tab = run_table(corner_summary(recorded_sweep(record)))
-    runs = [c for c in tab.columns if c not in ("steps", "verdict")]
-    head = ["candidate", *[c.replace(" seed ", ", seed ") for c in runs], "steps", "verdict"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for cand, r in tab.iterrows():
-        cells = ["" if r[c] != r[c] else fmt_acc(r[c], REACHED) for c in runs]  # NaN: not judged; 0.795, not 0.80
-        lines.append(f"| `{cand}` | " + " | ".join(cells) + f" | {r.steps} | {r.verdict} |")
-    return lines
 
 
 if __name__ == "__main__":

@@ -281,3 +281,30 @@ def unet_diagram(model, image_size: int, ax=None, title: str | None = None):
     ax.axis("off")
     ax.set_title(title or f"U-Net ({cond} condition: pink blocks receive it; each box: its output, channels and size)", fontsize=10)
     return ax
+
+
+def shape_reading(tables: dict, title: str = ""):
+    """The evaluator's shape reading of each training set's far class over training (issue: is the judge
+    symmetric?): per corner (``tables``: name -> metrics table with a ``seed`` column and ``skew_q*``), the
+    percentiles 10-90 and 25-75 of the objects' vertical skewness as bands and the median as a line (each the
+    mean over seeds), with the cut (``measure.TRIANGLE_SKEW``), the band the banded judge rejects
+    (``measure.BETWEEN``) and the ideal circle (0) and triangle (-0.57).  Used in: book/08_beyond_the_paper."""
+    from .corners import far_class
+    from .measure import BETWEEN, TRIANGLE_SKEW
+    fig, axes = plt.subplots(len(tables), 1, figsize=(6.4, 2.6 * len(tables)), sharex=True, squeeze=False)
+    for ax, (name, tab) in zip(axes[:, 0], tables.items()):
+        cls = far_class(sorted(set(tab[tab.in_train.astype(bool)].concept_class)))
+        q = tab[tab.concept_class == cls].groupby("step")[[f"skew_q{p}" for p in (10, 25, 50, 75, 90)]].mean()
+        ax.fill_between(q.index, q.skew_q10, q.skew_q90, color="C0", alpha=0.18, lw=0, label="10-90%")
+        ax.fill_between(q.index, q.skew_q25, q.skew_q75, color="C0", alpha=0.35, lw=0, label="25-75%")
+        ax.plot(q.index, q.skew_q50, "-o", color="C0", ms=3, lw=1.3, label="median")
+        ax.axhspan(*BETWEEN, color="0.85", zorder=0, label="rejected as in-between")
+        ax.axhline(TRIANGLE_SKEW, color="k", ls=":", lw=1, label="cut: triangle below")
+        for y, txt in ((0.0, "circle"), (-0.57, "triangle")):
+            ax.axhline(y, color="0.4", lw=0.6)
+            ax.text(1.01, y, txt, transform=ax.get_yaxis_transform(), va="center", fontsize=9)
+        ax.set(ylabel="skewness", ylim=(-0.8, 0.35), title=f"{name} set: {cls}{title}")
+    axes[0, 0].legend(fontsize=8.5, frameon=False, loc="upper left", bbox_to_anchor=(1.12, 1))
+    axes[-1, 0].set(xlabel="step")
+    fig.tight_layout()
+    return fig

@@ -101,6 +101,18 @@ def test_chapters_have_figures(server, browser):
             page.close()
 
 
+#: A reader finishes a chapter: words of a chapter page's main column, as a reader sees it (prose, code and outputs).
+MAX_WORDS = 4000
+
+
+@pytest.mark.parametrize("chapter", ["04_emergence", "08_beyond_the_paper"])
+def test_a_chapter_is_short_enough_to_finish(chapter, server, browser):
+    page, _, _ = visit(browser, f"{server}/book/{chapter}.html")
+    words = len(page.locator("main").inner_text().split())
+    page.close()
+    assert 1000 < words <= MAX_WORDS, f"{chapter}: {words} words in its main column (at most {MAX_WORDS})"
+
+
 @pytest.mark.parametrize("chapter", ["05_frequency", "02_toy_model"])
 def test_sliders_change_the_picture(chapter, server, browser):
     """The sliders work in the static page: no kernel, no network, the picture follows the slider."""

@@ -51,6 +51,69 @@ def test_the_research_log_page_shows_every_record(tmp_path, probe_root):
     assert g["n_records"] == str(len(record_files(RESULTS)))
     assert g["first_pass"] == g["passing_steps"].split(", ")[0] and int(g["full_steps"]) >= int(g["first_pass"])
     assert "record budget_check_" in g["budget_check"] and "`" not in g["budget_check"]
+    # the cpu preset's searches in detail (moved from chapter 4): the seed search read, every candidate judged,
+    # and the book's runs compared only where the store holds the record's own runs
+    assert g["verdicts"].count("passes") + g["verdicts"].count("fails") + g["verdicts"].count("incomplete") >= 2
+    assert g["chosen"].split(" (worst seed")[0] in g["verdicts"] and g["same_runs"].startswith("not asked")
+    # the record section says where the record and the page were made, and compares finals only at cpu
+    assert g["record_vs_page"].startswith("not compared: ") and "cores, flags" in g["page_machine"]
+    assert g["last_k"] == "3" and (g["corner_verdicts"] == "none yet" or "base: fails" in g["corner_verdicts"])
+    assert g["corner_verdicts"] == "none yet" or re.search(r"base from the mirrored set: shape 0\.\d\d, \d+% rejected",
+                                                            g["corner_bottleneck"]), g["corner_bottleneck"]
+    # the best candidate is named only among those judged on all six runs, with its worst run and its mean
+    assert (g["corner_best"].startswith("none yet")
+            or re.fullmatch(r"\w+ \(.+\), worst run \d\.\d\d, mean over its six runs \d\.\d\d, judged at step .+",
+                            g["corner_best"])), g["corner_best"]
+    # the concept-signal account is judged from the record: a verdict with base's and equal_area's mirrored runs
+    lift = r"(supported|refuted|not settled), .*seed 0 \d\.\d\d → \d\.\d\d"
+    assert re.match(r"equal_area against base on 000 \(mirrored\): " + lift + "|not run yet|none yet",
+                    g["corner_signal"]), g["corner_signal"]
+    # where the binding lives: one verdict over the two split embeddings on 010, each comparison seed by seed
+    assert re.match(r"the binding made in the embedding: (supported|refuted|not settled); size_table_equal_area "
+                    r"against equal_area on 010 \(mirrored\): " + lift + "|not run yet|none yet", g["corner_embedding"]), \
+        g["corner_embedding"]
+    assert g["corner_additive"] in ("not run yet", "none yet") or g["corner_additive"].count(" against equal_area on ") == 2
+    # the stage split on the additive tables against the tables alone: both mirrored classes and the minimal far class
+    assert g["corner_split"] in ("not run yet", "none yet") or (
+        g["corner_split"].count("additive_stage_split_equal_area against additive_equal_area on ") == 3
+        and "on 111 (minimal): " in g["corner_split"]), g["corner_split"]
+    # the shape step's frequency against additive_equal_area on both mirrored classes and the minimal far class
+    assert g["corner_frequency"] in ("not run yet", "none yet") or (
+        g["corner_frequency"].count("additive_equal_area_shape2x against additive_equal_area on ") == 3
+        and "on 111 (minimal): " in g["corner_frequency"]), g["corner_frequency"]
+    # the small objects drawn larger: the same three comparisons, and the mirrored set's step contrasts before → after
+    assert g["corner_pixels"] in ("not run yet", "none yet") or (
+        g["corner_pixels"].count("additive_equal_area_big_small against additive_equal_area on ") == 3
+        and "on 010 (mirrored): " in g["corner_pixels"]), g["corner_pixels"]
+    assert g["big_small_contrasts"].startswith(("not computed", "none yet")) or re.fullmatch(
+        r"shape \d+ → \d+ px, color \d+ → \d+ px, size \d+ → \d+ px", g["big_small_contrasts"]), g["big_small_contrasts"]
+    # the network or the sampler: every re-sampled run deterministic → stochastic, and a verdict that counts them
+    assert g["corner_sampler"].startswith(("not run yet", "none yet")) or re.match(
+        r"\d+ samples of the far class per run and sampler, deterministic → stochastic: \w+ (minimal|mirrored) seed \d "
+        r"\((000|111)\) \d\.\d\d → \d\.\d\d.*on \d+ of \d+ runs, so the sampler account is (not )?refuted$",
+        g["corner_sampler"]), g["corner_sampler"]
+    # the decaying rate: how many runs that once composed lost it, then each finished run's peak and end
+    assert g["corner_decay"] in ("none yet",) or g["corner_decay"].startswith("not run yet") or re.match(
+        r"refuted on \d of the \d runs whose far class reached 0\.5 .*seed \d \((000|111)\): peak \d\.\d\d at step \d+, "
+        r"end \d\.\d\d at step 1954 \((lost|held|never reached 0\.5)\)", g["corner_decay"]), g["corner_decay"]
+    # the same run ids on two machines: every run trained again by the newest record, beside the previous record's
+    assert g["corner_machines"].startswith("none") or re.match(
+        r"\d+ runs that corner_search_\S+ also holds, trained again by this record .*seed \d \((000|111)\) \d\.\d\d → "
+        r"\d\.\d\d.*; the largest shift \d\.\d\d$", g["corner_machines"]), g["corner_machines"]
+    # this page's runs beside the record's of the same ids (smoke runs are never in the record: not compared)
+    assert g["corner_vs_page"].startswith(("not compared", "none yet")) or re.match(
+        r"lowest of the last \d, the record first: (minimal|mirrored) seed \d \((000|111)\) ", g["corner_vs_page"]), \
+        g["corner_vs_page"]
+    # why the mirrored set fails: the probe corners' outcomes from the record, and a verdict on every account
+    assert g["probe_predictions"].count("small_circle composes") == 2 and "large_triangle fails" in g["probe_predictions"]
+    assert g["probe_outcome"].startswith("not run yet") or re.search(
+        r"small_circle \(110\) \d\.\d\d \(\d\.\d\d / \d\.\d\d / \d\.\d\d\): (composes|fails|partly)", g["probe_outcome"]), g["probe_outcome"]
+    assert g["probe_verdicts"].startswith("not run yet") or len(re.findall(r"(?:^|; )(?:refuted|supported|not settled[^:]*): ", g["probe_verdicts"])) == 3, g["probe_verdicts"]
+    assert g["probe_reading"].startswith("not run yet") or re.match(r"the far class fails on shape alone .* from \d of the \d corners", g["probe_reading"])
+    # the recorded seed search is read, every candidate gets a verdict, and the run-id check is not asked at smoke
+    assert g["verdicts"].count("passes") + g["verdicts"].count("fails") + g["verdicts"].count("incomplete") >= 2
+    assert g["chosen"].split(" (worst seed")[0] in g["verdicts"] and g["same_runs"].startswith("not asked")
+
     assert re.search(r"at the end\): (passes|fails: seed|incomplete)", g["budget_check"]), g["budget_check"]
     html = os.environ.get("CGLIB_BOOK_HTML")
     if html:  # the page as the book built it
@@ -68,20 +131,3 @@ def test_a_run_missing_from_the_store_is_read_from_the_record_that_holds_it(tmp_
     assert e["finished"] and e["trained_on"].startswith("seed_search_2026-11-28.json: " + MACHINE_2026_11_28)
     assert recorded_entry("0123456789ab", RESULTS) is None
     assert run_entry(preset("smoke"), tmp_path, candidate="x") is None  # an empty store has no entry
-
-
-def test_the_readme_corner_table_is_the_newest_corner_record():
-    """The README's table of the corner search holds every candidate on every run of the newest record, as
-    benchmarks/readme.py prints it (a record extended without remaking the table fails here)."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location("readme_script", ROOT / "benchmarks" / "readme.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    newest = sorted(RESULTS.glob("corner_search_*.json"))[-1]
-    lines = mod.corner_table_markdown(newest)
-    readme = (ROOT / "README.md").read_text()
-    assert len(lines) > 2 and all(line in readme.splitlines() for line in lines), "run python benchmarks/readme.py"
-    from cglib.corners import corner_summary
-    from cglib.emergence import recorded_sweep
-    cands = corner_summary(recorded_sweep(newest)).index.unique("candidate")
-    assert [line.split(" | ")[0].strip("| `") for line in lines[2:]] == list(cands)

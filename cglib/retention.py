@@ -1,0 +1,56 @@
+"""Emerged is not kept: two verdicts on a capability, read off one run's evaluations.
+
+The paper's claims are about **emergence** (section 4, Fig. 5): when each capability first reaches the bar,
+and in which order.  Under a constant learning rate a capability can reach the bar and then fall again, so
+this book also asks whether it is **kept**: the lowest of the last ``LAST_K`` evaluations at or above the bar.
+A run can have emerged and not kept; each verdict is reported on its own.
+
+Used in: book/04_emergence and book/08_beyond_the_paper.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .emergence import REACHED
+
+LAST_K = 3  # evaluations that the "kept" verdict reads (one last evaluation can pass by luck)
+
+
+def emerged_and_kept(table: pd.DataFrame, cls: str, threshold: float = REACHED, last_k: int = LAST_K,
+                     measure: str = "acc") -> pd.DataFrame:
+    """Per seed of a metrics table (rows of ``metrics.jsonl`` with a ``seed`` column), for class ``cls``: the
+    first step at which ``measure`` reached ``threshold`` (NaN: never), the peak and its step, the lowest of the
+    last ``last_k`` evaluations (``end``; NaN with fewer evaluations) and the two verdicts in words."""
+    rows = {}
+    for seed, g in table[table.concept_class == cls].groupby("seed"):
+        c = g.sort_values("step")
+        hit = c[c[measure] >= threshold]
+        first = float(hit.step.iloc[0]) if len(hit) else np.nan
+        top = c.loc[c[measure].idxmax()]
+        end = c[measure].iloc[-last_k:].min() if len(c) >= last_k else np.nan
+        emerged = f"emerged at step {int(first)}" if len(hit) else f"not emerged (peak {top[measure]:.2f})"
+        if np.isnan(end):
+            kept = f"not judged (fewer than {last_k} evaluations)"
+        elif end >= threshold:
+            kept = f"kept (lowest of the last {last_k} {end:.2f})"
+        elif len(hit):
+            kept = f"lost (lowest of the last {last_k} {end:.2f}, after {top[measure]:.2f} at step {int(top.step)})"
+        else:
+            kept = f"never held (lowest of the last {last_k} {end:.2f})"
+        rows[seed] = dict(first_reach=first, peak=float(top[measure]), peak_step=int(top.step), end=end,
+                          emerged=emerged, kept=kept)
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("seed")
+
+
+def verdict_line(frame: pd.DataFrame) -> str:
+    """``emerged_and_kept``'s verdicts as one line a page can glue: "seed 0: emerged at step 480, kept (...)"."""
+    return "; ".join(f"seed {s}: {r.emerged}, {r.kept}" for s, r in frame.iterrows())
+
+
+def count_line(frame: pd.DataFrame, threshold: float = REACHED) -> str:
+    """How many seeds emerged and how many of those kept it (``emerged_and_kept`` at ``threshold``), as words."""
+    n, em = len(frame), int(frame.first_reach.notna().sum())
+    judged = frame[frame.first_reach.notna() & frame.end.notna()]
+    return (f"emerged on {em} of {n} seeds; kept on {int((judged.end >= threshold).sum())} of the {len(judged)} "
+            "that emerged and were judged")

@@ -1,0 +1,28 @@
+"""Emerged is not kept: the two verdicts on constructed curves whose answers are known."""
+import pandas as pd
+
+from cglib.retention import count_line, emerged_and_kept, verdict_line
+
+
+def _table(curves: dict[int, list[float]]) -> pd.DataFrame:
+    return pd.DataFrame([{"seed": s, "step": 160 * (i + 1), "concept_class": "111", "acc": a}
+                         for s, c in curves.items() for i, a in enumerate(c)]
+                        + [{"seed": 0, "step": 160, "concept_class": "000", "acc": 1.0}])
+
+
+def test_emerged_and_kept_are_separate_verdicts():
+    t = _table({0: [0.5, 0.9, 0.95, 0.92, 0.97],   # emerges at 320 and keeps it
+                1: [0.2, 0.85, 0.3, 0.4, 0.45],    # emerges at 320, then falls: emerged, not kept
+                2: [0.1, 0.2, 0.3, 0.4, 0.5],      # never
+                3: [0.9, 0.95]})                   # too few evaluations to judge keeping
+    v = emerged_and_kept(t, "111")
+    assert v.first_reach.tolist()[:2] == [320, 320] and pd.isna(v.loc[2].first_reach)
+    assert v.loc[0].emerged == "emerged at step 320" and v.loc[0].kept == "kept (lowest of the last 3 0.92)"
+    assert v.loc[1].emerged == "emerged at step 320"
+    assert v.loc[1].kept == "lost (lowest of the last 3 0.30, after 0.85 at step 320)"
+    assert v.loc[2].emerged == "not emerged (peak 0.50)" and v.loc[2].kept.startswith("never held")
+    assert v.loc[3].kept == "not judged (fewer than 3 evaluations)" and v.loc[3].emerged == "emerged at step 160"
+    assert count_line(v) == "emerged on 3 of 4 seeds; kept on 1 of the 2 that emerged and were judged"
+    assert verdict_line(v).startswith("seed 0: emerged at step 320, kept") and verdict_line(v).count("seed") == 4
+    # a lower bar changes both verdicts of seed 1, read the same way
+    assert emerged_and_kept(t, "111", threshold=0.3).loc[1].kept.startswith("kept")
