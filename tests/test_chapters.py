@@ -231,6 +231,9 @@ def test_chapter8_smoke_two_seeds(tmp_path, probe_root, monkeypatch):
     assert re.match(r"(the minimal corner's success (survives|rests on)|not tested: the minimal corner's far class "
                     r"passed on no seed)", g["judge_verdict"]), g["judge_verdict"]
     assert g["judge_mirrored"].count("seed") == 2 and g["judge_retention"].count("seed") == 2
+    # the locality test: a computed verdict that names both corners' commit steps and field ratios
+    assert re.match(r"(supported|refuted|not settled): the minimal corner commits at \d\.\d\d of the trajectory with a "
+                    r"field (\d\.\d\d|nan) of its object, the mirrored at", g["locality"]), g["locality"]
     # emerged and kept from both corners
     assert g["ek_minimal"].count("seed") == 2 and g["ek_mirrored"].count("seed") == 2
     assert g["ek_minimal_count"].startswith("emerged on ") and g["last_k"] == "3"
