@@ -54,3 +54,26 @@ def count_line(frame: pd.DataFrame, threshold: float = REACHED) -> str:
     judged = frame[frame.first_reach.notna() & frame.end.notna()]
     return (f"emerged on {em} of {n} seeds; kept on {int((judged.end >= threshold).sum())} of the {len(judged)} "
             "that emerged and were judged")
+
+
+def fade_account(run, cls: str, peak_step: int) -> tuple[str, pd.DataFrame]:
+    """A test of one account of a far class that emerged and was lost: it is drawn smaller and smaller until the
+    evaluator rejects it (specks, empty canvases).  From ``run``'s stored grids of ``cls`` at every evaluation
+    (``grid_k`` samples each), the measured object radius (px, median of the objects found) and the share of
+    specks or empty canvases (a grid with no object at all has radius 0), at the peak and at the last three.  Supported when the
+    radius at the end is below the peak's by more than a pixel and specks or empty canvases rise by more than
+    0.2; refuted when neither moves that much; else not settled.  Returns (verdict, per-step table)."""
+    from .measure import measure
+    rows = []
+    for step in run.sample_steps():
+        smp = run.samples(step)
+        m = measure(smp["grid"][smp["classes"].index(cls)], len(cls), run.cfg.train.render_config())
+        rows.append({"step": step, "radius": float(np.nanmedian(m.radius)) if np.isfinite(m.radius).any() else 0.0,
+                     "tiny": float(np.isin(m.reason, ("speck", "empty")).mean())})
+    tab = pd.DataFrame(rows).set_index("step")
+    peak, end = tab.loc[[s for s in tab.index if s == peak_step]], tab.iloc[-LAST_K:]
+    dr, dt = peak.radius.mean() - end.radius.mean(), end.tiny.mean() - peak.tiny.mean()
+    words = (f"radius {peak.radius.mean():.1f} px at the peak, {end.radius.mean():.1f} px over the last {LAST_K}; "
+             f"specks or empty canvases {peak.tiny.mean():.0%} → {end.tiny.mean():.0%}")
+    verdict = ("supported" if dr > 1 and dt > 0.2 else "refuted" if not (dr > 1 or dt > 0.2) else "not settled")
+    return f"{verdict} ({words})", tab

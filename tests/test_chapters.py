@@ -237,6 +237,7 @@ def test_chapter8_smoke_two_seeds(tmp_path, probe_root, monkeypatch):
     # emerged and kept from both corners
     assert g["ek_minimal"].count("seed") == 2 and g["ek_mirrored"].count("seed") == 2
     assert g["ek_minimal_count"].startswith("emerged on ") and g["last_k"] == "3"
+    assert g["fade_account"].startswith(("not tested", "seed "))  # smoke runs never reach the bar to lose it
     assert g["pn_gpu"].startswith(("none yet", "minimal set, paper_gpu_chapter4_", "mirrored set, paper_gpu_chapter4_"))
     assert n_figures(nb) >= 6
 

@@ -26,3 +26,39 @@ def test_emerged_and_kept_are_separate_verdicts():
     assert verdict_line(v).startswith("seed 0: emerged at step 320, kept") and verdict_line(v).count("seed") == 4
     # a lower bar changes both verdicts of seed 1, read the same way
     assert emerged_and_kept(t, "111", threshold=0.3).loc[1].kept.startswith("kept")
+
+
+class _FakeRun:
+    """What fade_account reads of a run: its config and a grid of the far class at each evaluation."""
+
+    def __init__(self, grids):
+        from cglib.config import preset
+        self.cfg, self.grids = preset("cpu"), grids
+
+    def sample_steps(self):
+        return sorted(self.grids)
+
+    def samples(self, step):
+        return {"grid": self.grids[step][None], "classes": ["111"], "step": step}
+
+
+def test_the_fading_account_is_supported_by_shrinking_and_refuted_by_a_steady_object():
+    import numpy as np
+
+    from cglib.render import render
+    from cglib.retention import fade_account
+    rc = _FakeRun({}).cfg.train.render_config()
+    small = render(["111"] * 8, seed=1, cfg=rc)  # small blue triangles, as the peak drew them
+    blank = np.ones_like(small)  # empty canvases
+    fading = _FakeRun({160: small, 320: small, 480: blank, 640: blank, 800: blank})
+    verdict, tab = fade_account(fading, "111", peak_step=320)
+    assert verdict.startswith("supported"), verdict  # a grid with no object at all has radius 0
+    assert tab.loc[800, "tiny"] == 1.0 and tab.loc[320, "tiny"] == 0.0
+    steady = _FakeRun({s: small for s in (160, 320, 480, 640, 800)})
+    assert fade_account(steady, "111", peak_step=320)[0].startswith("refuted")
+    # objects that shrink to specks: the radius falls and the specks rise
+    specks = small.copy()
+    specks[:] = 1.0
+    specks[:, :, 12:14, 12:14] = np.array([0.1, 0.1, 0.9])[None, :, None, None]
+    v = fade_account(_FakeRun({160: small, 320: small, 480: specks, 640: specks, 800: specks}), "111", 320)[0]
+    assert v.startswith("supported"), v
