@@ -45,7 +45,7 @@ executor = "local"  # "local" (this machine) or "ray" (a Ray cluster at $RAY_ADD
 device = "auto"  # "auto" picks CUDA when present
 run_root = ""  # run store; empty means $CGLIB_RUNS, else runs/
 
-# %%
+# %% tags=["hide-input"]
 import dataclasses
 import json
 from pathlib import Path
@@ -92,7 +92,7 @@ glue("far_finals", ", ".join(f"{fmt_acc(finals.loc[far, s])} (seed {s})" for s i
 # mirrored far class stays below {glue:text}`reached` on a seed where the minimal set's far class
 # passes.
 
-# %%
+# %% tags=["hide-input"]
 from cglib.concepts import mirror
 from cglib.corners import contrasts
 from cglib.render import size_signal
@@ -195,7 +195,7 @@ if True:  # the mirrored set is this chapter's first question
 # Why one corner and not the other? The concept signal (Park et al. 2024) is not the same for every
 # value on every shape. An object's area in pixels at this scale's size ranges (mean, and range over
 # renders): {glue:text}`m_signal`. Size changes a circle's image more than a triangle's. From the
-# chapter's corner, "small" has to be learned on a triangle (in `001` it is shown on a circle);
+# paper's corner, "small" has to be learned on a triangle (in `001` it is shown on a circle);
 # from the mirrored corner "large" is shown only on a triangle (`110`) and has to be put on a circle:
 # {glue:text}`m_area_cmp` the model has seen. Which variable lags in the mirrored far class (above)
 # says whether that is where it fails. The network is told each training image's own size as a
@@ -232,7 +232,7 @@ if True:  # the mirrored set is this chapter's first question
 # the evaluator read its shape and its size as asked, at the last evaluation:
 # {glue:text}`probe_outcome`. Source: {glue:text}`probe_source`.
 
-# %%
+# %% tags=["hide-input"]
 from cglib.corners import corner_outcome, corner_summary
 from cglib.emergence import record_frame
 
@@ -285,7 +285,7 @@ display(psumm.droplevel("candidate")[["step", "far", "final", "reject", "shape",
 # mirrored far class's median reading at the end: {glue:text}`judge_mirrored`. Verdict:
 # **{glue:text}`judge_verdict`**.
 
-# %%
+# %% tags=["hide-input"]
 from cglib.measure import BETWEEN
 
 glue("band", f"({BETWEEN[0]}, {BETWEEN[1]})")
@@ -334,7 +334,7 @@ else:
 # the same ratio (within 0.2), or if the minimal corner's ratio is the larger. The concept-signal and
 # embedding accounts make no prediction here. Measured: {glue:text}`locality`.
 
-# %%
+# %% tags=["hide-input"]
 from cglib.mechanism import commit_summary, locality_verdict, trajectory
 from cglib.train import load_model
 
@@ -382,7 +382,7 @@ mech.set_index(["corner", "seed"]).style.format("{:.2f}").set_caption(
 # end is more than a pixel below the peak's and specks or empty canvases rise by more than 0.2; refuted
 # if neither moves that much. The data could show either: {glue:text}`fade_account`.
 
-# %%
+# %% tags=["hide-input"]
 glue("last_k", LAST_K)
 ek = emerged_and_kept(tab, far)
 mek = emerged_and_kept(mtab, mfar)
@@ -443,7 +443,7 @@ else:
 # {glue:text}`reached` or more with the evaluator on every seed, and refuted if it stays below on
 # every seed while the U-Net, judged the same way on the same classes, passes.
 
-# %%
+# %% tags=["hide-input"]
 import torch
 
 from cglib.official import moving_average
