@@ -281,7 +281,9 @@ display(psumm.droplevel("candidate")[["step", "far", "final", "reject", "shape",
 # calling it a triangle. No render of any class reads there, clean or blurred (`tests/test_measure.py`).
 #
 # The minimal set's far class at its last evaluation, with the plain judge and the banded one:
-# {glue:text}`judge_minimal`. Share of its objects in between: {glue:text}`judge_between`. The
+# {glue:text}`judge_minimal`. Share of its objects in between: {glue:text}`judge_between`. Over
+# training that share peaks at {glue:text}`judge_between_peak`: where the two judges differ, the verdict
+# rests on the cut, and chapter 4's Fig. 5(c) shows what those samples look like. The
 # mirrored far class's median reading at the end: {glue:text}`judge_mirrored`. Verdict:
 # **{glue:text}`judge_verdict`**.
 
@@ -297,6 +299,10 @@ if all("acc_banded" in t for t in tables.values()):
     mlast_ = mtab[(mtab.concept_class == mfar) & (mtab.step == mtab.groupby("seed").step.transform("max"))]
     glue("judge_minimal", "; ".join(f"seed {s}: {fmt_acc(r.acc)} → {fmt_acc(r.acc_banded)}" for s, r in last.iterrows()))
     glue("judge_between", ", ".join(f"{r.shape_between:.2f} (seed {s})" for s, r in last.iterrows()))
+    over = tab[tab.concept_class == far].groupby("step")[["shape_between", "acc", "acc_banded"]].mean()
+    top = over.shape_between.idxmax()
+    glue("judge_between_peak", f"{over.shape_between[top]:.2f} at step {top} (mean over seeds), where the plain judge "
+         f"reads {far} at {over.acc[top]:.2f} and the banded one at {over.acc_banded[top]:.2f}")
     glue("judge_mirrored", ", ".join(f"{r.skew_q50:+.2f} (seed {r.seed})" for _, r in mlast_.iterrows()))
     plain, banded = last.acc >= REACHED, last.acc_banded >= REACHED
     glue("judge_verdict", "not tested: the minimal corner's far class passed on no seed" if not plain.any() else
@@ -306,7 +312,8 @@ if all("acc_banded" in t for t in tables.values()):
     ekb = emerged_and_kept(tab, far, measure="acc_banded")
     glue("judge_retention", verdict_line(ekb))
 else:
-    for k in ("judge_minimal", "judge_between", "judge_mirrored", "judge_verdict", "judge_retention"):
+    for k in ("judge_minimal", "judge_between", "judge_between_peak", "judge_mirrored", "judge_verdict",
+              "judge_retention"):
         glue(k, "not stored: these runs were made before the evaluator kept its shape reading")
 
 # %% [markdown]

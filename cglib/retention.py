@@ -34,6 +34,8 @@ def emerged_and_kept(table: pd.DataFrame, cls: str, threshold: float = REACHED, 
             kept = f"not judged (fewer than {last_k} evaluations)"
         elif end >= threshold:
             kept = f"kept (lowest of the last {last_k} {end:.2f})"
+        elif len(hit) and first >= c.step.iloc[-last_k]:
+            kept = f"not yet held (first reached in the last {last_k}; lowest of them {end:.2f})"
         elif len(hit):
             kept = f"lost (lowest of the last {last_k} {end:.2f}, after {top[measure]:.2f} at step {int(top.step)})"
         else:

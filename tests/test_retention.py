@@ -14,7 +14,8 @@ def test_emerged_and_kept_are_separate_verdicts():
     t = _table({0: [0.5, 0.9, 0.95, 0.92, 0.97],   # emerges at 320 and keeps it
                 1: [0.2, 0.85, 0.3, 0.4, 0.45],    # emerges at 320, then falls: emerged, not kept
                 2: [0.1, 0.2, 0.3, 0.4, 0.5],      # never
-                3: [0.9, 0.95]})                   # too few evaluations to judge keeping
+                3: [0.9, 0.95],                    # too few evaluations to judge keeping
+                4: [0.1, 0.2, 0.5, 0.6, 0.85]})    # reaches the bar at the last evaluation only
     v = emerged_and_kept(t, "111")
     assert v.first_reach.tolist()[:2] == [320, 320] and pd.isna(v.loc[2].first_reach)
     assert v.loc[0].emerged == "emerged at step 320" and v.loc[0].kept == "kept (lowest of the last 3 0.92)"
@@ -22,8 +23,9 @@ def test_emerged_and_kept_are_separate_verdicts():
     assert v.loc[1].kept == "lost (lowest of the last 3 0.30, after 0.85 at step 320)"
     assert v.loc[2].emerged == "not emerged (peak 0.50)" and v.loc[2].kept.startswith("never held")
     assert v.loc[3].kept == "not judged (fewer than 3 evaluations)" and v.loc[3].emerged == "emerged at step 160"
-    assert count_line(v) == "emerged on 3 of 4 seeds; kept on 1 of the 2 that emerged and were judged"
-    assert verdict_line(v).startswith("seed 0: emerged at step 320, kept") and verdict_line(v).count("seed") == 4
+    assert v.loc[4].kept == "not yet held (first reached in the last 3; lowest of them 0.50)"
+    assert count_line(v) == "emerged on 4 of 5 seeds; kept on 1 of the 3 that emerged and were judged"
+    assert verdict_line(v).startswith("seed 0: emerged at step 320, kept") and verdict_line(v).count("seed") == 5
     # a lower bar changes both verdicts of seed 1, read the same way
     assert emerged_and_kept(t, "111", threshold=0.3).loc[1].kept.startswith("kept")
 
