@@ -300,9 +300,12 @@ if all("acc_banded" in t for t in tables.values()):
     glue("judge_minimal", "; ".join(f"seed {s}: {fmt_acc(r.acc)} → {fmt_acc(r.acc_banded)}" for s, r in last.iterrows()))
     glue("judge_between", ", ".join(f"{r.shape_between:.2f} (seed {s})" for s, r in last.iterrows()))
     over = tab[tab.concept_class == far].groupby("step")[["shape_between", "acc", "acc_banded"]].mean()
-    top = over.shape_between.idxmax()
-    glue("judge_between_peak", f"{over.shape_between[top]:.2f} at step {top} (mean over seeds), where the plain judge "
-         f"reads {far} at {over.acc[top]:.2f} and the banded one at {over.acc_banded[top]:.2f}")
+    if over.shape_between.notna().any():
+        top = over.shape_between.idxmax()
+        glue("judge_between_peak", f"{over.shape_between[top]:.2f} at step {top} (mean over seeds), where the plain "
+             f"judge reads {far} at {over.acc[top]:.2f} and the banded one at {over.acc_banded[top]:.2f}")
+    else:
+        glue("judge_between_peak", "nothing: no object of it was read at any evaluation")
     glue("judge_mirrored", ", ".join(f"{r.skew_q50:+.2f} (seed {r.seed})" for _, r in mlast_.iterrows()))
     plain, banded = last.acc >= REACHED, last.acc_banded >= REACHED
     glue("judge_verdict", "not tested: the minimal corner's far class passed on no seed" if not plain.any() else
