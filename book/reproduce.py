@@ -44,8 +44,10 @@ import json
 import pandas as pd
 
 from cglib.book import resolve_scale
+from cglib.concepts import PRESETS, mirror
 from cglib.config import preset
 from cglib.runs import run_dir, run_id, run_root as store_root
+from cglib.scales import PAPER_NETWORK, PAPER_NETWORK_READING
 
 scale = resolve_scale(scale)
 root = run_root or None
@@ -84,6 +86,10 @@ FIGURES = [  # figure, chapter, configs of the runs behind it (None: no training
     ("Fig. 8: critical data frequency", "05_frequency", fig8),
     ("Fig. 9: adversarial set, two fine-tunes", "06_finetuning", fig9),
     ("Fig. 10: CelebA (or its stand-in)", "07_celeba", celeba_runs),
+    ("Beyond the paper: the mirrored set over 3 seeds", "08_beyond_the_paper",
+     lambda sc: [preset(sc, seed=s, train_classes=mirror(PRESETS["minimal"])) for s in SEEDS]),
+    ("Beyond the paper: the paper's own network over 3 seeds", "08_beyond_the_paper",
+     lambda sc: [preset(sc, seed=s, **PAPER_NETWORK, **PAPER_NETWORK_READING[sc]) for s in SEEDS]),
 ]
 
 
