@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .emergence import REACHED
+from .emergence import REACHED, fmt_acc
 
 LAST_K = 3  # evaluations that the "kept" verdict reads (one last evaluation can pass by luck)
 
@@ -29,17 +29,18 @@ def emerged_and_kept(table: pd.DataFrame, cls: str, threshold: float = REACHED, 
         first = float(hit.step.iloc[0]) if len(hit) else np.nan
         top = c.loc[c[measure].idxmax()]
         end = c[measure].iloc[-last_k:].min() if len(c) >= last_k else np.nan
-        emerged = f"emerged at step {int(first)}" if len(hit) else f"not emerged (peak {top[measure]:.2f})"
+        peak = fmt_acc(top[measure], threshold)
+        emerged = f"emerged at step {int(first)}" if len(hit) else f"not emerged (peak {peak})"
         if np.isnan(end):
             kept = f"not judged (fewer than {last_k} evaluations)"
         elif end >= threshold:
-            kept = f"kept (lowest of the last {last_k} {end:.2f})"
+            kept = f"kept (lowest of the last {last_k} {fmt_acc(end, threshold)})"
         elif len(hit) and first >= c.step.iloc[-last_k]:
-            kept = f"not yet held (first reached in the last {last_k}; lowest of them {end:.2f})"
+            kept = f"not yet held (first reached in the last {last_k}; lowest of them {fmt_acc(end, threshold)})"
         elif len(hit):
-            kept = f"lost (lowest of the last {last_k} {end:.2f}, after {top[measure]:.2f} at step {int(top.step)})"
+            kept = f"lost (lowest of the last {last_k} {fmt_acc(end, threshold)}, after {peak} at step {int(top.step)})"
         else:
-            kept = f"never held (lowest of the last {last_k} {end:.2f})"
+            kept = f"never held (lowest of the last {last_k} {fmt_acc(end, threshold)})"
         rows[seed] = dict(first_reach=first, peak=float(top[measure]), peak_step=int(top.step), end=end,
                           emerged=emerged, kept=kept)
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("seed")
@@ -61,10 +62,10 @@ def count_line(frame: pd.DataFrame, threshold: float = REACHED) -> str:
 def fade_account(run, cls: str, peak_step: int) -> tuple[str, pd.DataFrame]:
     """A test of one account of a far class that emerged and was lost: it is drawn smaller and smaller until the
     evaluator rejects it (specks, empty canvases).  From ``run``'s stored grids of ``cls`` at every evaluation
-    (``grid_k`` samples each), the measured object radius (px, median of the objects found) and the share of
-    specks or empty canvases (a grid with no object at all has radius 0), at the peak and at the last three.  Supported when the
-    radius at the end is below the peak's by more than a pixel and specks or empty canvases rise by more than
-    0.2; refuted when neither moves that much; else not settled.  Returns (verdict, per-step table)."""
+    (``grid_k`` samples each), the measured object radius (px, median of the objects found; 0 where none is) and
+    the share of specks or empty canvases, at the peak and at the last three.  Supported when the radius at the
+    end is below the peak's by more than a pixel and specks or empty canvases rise by more than 0.2; refuted
+    when neither moves that much; else not settled.  Returns (verdict, per-step table)."""
     from .measure import measure
     rows = []
     for step in run.sample_steps():

@@ -26,6 +26,9 @@ def test_emerged_and_kept_are_separate_verdicts():
     assert v.loc[4].kept == "not yet held (first reached in the last 3; lowest of them 0.50)"
     assert count_line(v) == "emerged on 4 of 5 seeds; kept on 1 of the 3 that emerged and were judged"
     assert verdict_line(v).startswith("seed 0: emerged at step 320, kept") and verdict_line(v).count("seed") == 5
+    # an accuracy just under the bar is not shown rounded onto it
+    near = emerged_and_kept(_table({0: [0.5, 0.9, 0.82, 0.795, 0.81]}), "111")
+    assert near.loc[0].kept == "lost (lowest of the last 3 0.795, after 0.90 at step 320)"
     # a lower bar changes both verdicts of seed 1, read the same way
     assert emerged_and_kept(t, "111", threshold=0.3).loc[1].kept.startswith("kept")
 
