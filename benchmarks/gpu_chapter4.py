@@ -190,12 +190,12 @@ def far_class_grid(run, far: str, path: Path):
 
 
 def write_record(a, cfgs, seeds, chosen, plans, wall, dev, out: Path, trained: bool = True) -> Path:
-    from cglib.concepts import all_classes, distances
+    from cglib.concepts import distances
+    from cglib.corners import far_class
     from cglib.records import machine
     from cglib.runs import Run, run_dir, run_id
     t = cfgs[0].train
-    dist = distances(t.train_classes)
-    far = max(all_classes(t.n_variables), key=lambda c: (dist[c], c))
+    dist, far = distances(t.train_classes), far_class(t.train_classes)
     record = {"what": f"benchmarks/gpu_chapter4.py --scale {a.scale} --corner {a.corner} --seeds {a.seeds}: "
                       f"chapter 4's runs, all seeds at once on one device ({dev}); deadline {a.deadline:.0f} s; "
                       "acc = accuracy with rejection",

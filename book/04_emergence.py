@@ -52,7 +52,7 @@ from cglib import plots
 from cglib.book import glue, resolve_scale
 from cglib.concepts import check_train_set, distances
 from cglib.config import preset
-from cglib.emergence import (REACHED, additive_measured, emergence_order, first_reach, fmt_acc, hidden_capability,
+from cglib.emergence import (REACHED, additive_measured, emergence_order, first_reach, hidden_capability,
                              measure_crossings, per_seed_final, probe_space)
 from cglib.sweep import sweep
 
@@ -335,16 +335,13 @@ else:
 # [chapter 8](08_beyond_the_paper.ipynb).
 
 # %%
-from cglib.emergence import record_frame
-from cglib.records import paper_gpu_record
+from cglib.records import paper_gpu_reading
 
-grec = paper_gpu_record(RESULTS, preset("paper").train.train_classes)  # the paper preset, any precision
-if grec:
-    gfin = per_seed_final(record_frame(grec))
-    glue("paper_gpu", f"{grec['file']} ({grec['date']}, {grec['machine'].get('gpu', 'no GPU named')}, "
-         f"{grec.get('precision', 'fp32')}): {far} ends at "
-         + ", ".join(f"{fmt_acc(gfin.loc[far, s])} (seed {s})" for s in gfin.columns))
-    plots.record_curves(record_frame(grec), far, title=f"the paper preset on a GPU: {far} per seed (record)")
+gpu = paper_gpu_reading(RESULTS, preset("paper").train.train_classes)  # the paper preset, any precision
+if gpu:
+    line, gframe, gfar = gpu
+    glue("paper_gpu", line)
+    plots.record_curves(gframe, gfar, title=f"the paper preset on a GPU: {gfar} per seed (record)")
     plt.show()
 else:
     glue("paper_gpu", "none yet (no GPU has been lent since the `paper` preset became the paper's code)")

@@ -525,18 +525,14 @@ else:
         glue(k, "not run (paper_network=False)")
 
 # %%
-from cglib.emergence import record_frame
-from cglib.records import paper_gpu_record
+from cglib.records import paper_gpu_reading
 
 gpu = {}  # the paper preset (the paper's code at full scale) on each corner, in any precision
 for name, tr in (("minimal", classes_), ("mirrored", mirror(classes_))):
-    grec = paper_gpu_record(RESULTS, tr)
-    if grec:
-        gfin, gfar = per_seed_final(record_frame(grec)), far_class(tr)
-        gpu[name] = (f"{name} set, {grec['file']} ({grec['date']}, {grec['machine'].get('gpu', 'no GPU named')}, "
-                     f"{grec.get('precision', 'fp32')}): {gfar} ends at "
-                     + ", ".join(f"{fmt_acc(gfin.loc[gfar, s])} (seed {s})" for s in gfin.columns))
-        plots.record_curves(record_frame(grec), gfar, title=f"the paper preset on a GPU, {name} set (record)")
+    if reading := paper_gpu_reading(RESULTS, tr):
+        line, gframe, gfar = reading
+        gpu[name] = f"{name} set, {line}"
+        plots.record_curves(gframe, gfar, title=f"the paper preset on a GPU, {name} set (record)")
         plt.show()
 glue("pn_gpu", "; ".join(gpu.values()) or "none yet: no GPU has been lent since the `paper` preset became the "
      "paper's code (`python benchmarks/gpu_chapter4.py` makes the record, one call of about 8 minutes a corner)")

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .concepts import PRESETS, distances, mirror
 from .emergence import REACHED, emergence_order, fig5_order, first_reach, fmt_acc
+from .retention import LAST_K, low_tail  # a far class held at the bar over the last LAST_K evaluations
 
 #: The two training sets every recipe is judged from, by name.
 CORNERS = {"minimal": PRESETS["minimal"], "mirrored": mirror(PRESETS["minimal"])}
@@ -35,8 +36,6 @@ def star(origin: str) -> tuple[str, ...]:
 PROBE_CORNERS = {"small_circle": star("001"), "large_triangle": star("110")}
 #: Every named training set: the book's two corners and the probe corners.
 ALL_CORNERS = {**CORNERS, **PROBE_CORNERS}
-#: How many of a run's last evaluations its far class must hold the bar at.
-LAST_K = 3
 
 
 def far_class(train_classes) -> str:
@@ -86,11 +85,6 @@ def step_counts(train_classes, weights: dict, total: int = 5000) -> tuple:
 def corner_of(train_classes) -> str:
     """The name in ``ALL_CORNERS`` of a training set (``"other"`` if it is neither corner)."""
     return next((k for k, v in ALL_CORNERS.items() if set(v) == set(train_classes)), "other")
-
-
-def low_tail(acc: pd.Series, last_k: int = LAST_K) -> float:
-    """The lowest of the last ``last_k`` values of an accuracy curve (in step order); NaN with fewer."""
-    return acc.iloc[-last_k:].min() if len(acc) >= last_k else np.nan
 
 
 def corner_summary(frame: pd.DataFrame, last_k: int = LAST_K) -> pd.DataFrame:

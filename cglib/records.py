@@ -224,6 +224,22 @@ def paper_gpu_record(results, train_classes, seeds=(0, 1, 2)) -> dict | None:
     return None
 
 
+def paper_gpu_reading(results, train_classes) -> tuple[str, pd.DataFrame, str] | None:
+    """``paper_gpu_record`` read for a page: a line naming the record, its date, GPU and precision and the far
+    class's final accuracy per seed, the record's metrics frame and its far class; None without a record.
+    Used in: book/04_emergence and book/08_beyond_the_paper."""
+    from .corners import far_class
+    from .emergence import fmt_acc, per_seed_final
+    rec = paper_gpu_record(results, train_classes)
+    if rec is None:
+        return None
+    frame, far = record_frame(rec), far_class(train_classes)
+    fin = per_seed_final(frame)
+    where = f"{rec['date']}, {rec['machine'].get('gpu', 'no GPU named')}, {rec.get('precision', 'fp32')}"
+    return (f"{rec['file']} ({where}): {far} ends at "
+            + ", ".join(f"{fmt_acc(fin.loc[far, s])} (seed {s})" for s in fin.columns), frame, far)
+
+
 def run_entry(cfg, root, **labels) -> dict | None:
     """A record's entry for the run of ``cfg`` in the run store ``root`` (``labels`` first: candidate, seed,
     corner, overrides), or None when the store holds no evaluation of it: its id, whether it finished, its

@@ -5,7 +5,7 @@ and in which order.  Under a constant learning rate a capability can reach the b
 this book also asks whether it is **kept**: the lowest of the last ``LAST_K`` evaluations at or above the bar.
 A run can have emerged and not kept; each verdict is reported on its own.
 
-Used in: book/04_emergence and book/08_beyond_the_paper.
+Used in: book/04_emergence, book/08_beyond_the_paper and corners.py (the corner search's verdicts).
 """
 from __future__ import annotations
 
@@ -15,6 +15,11 @@ import pandas as pd
 from .emergence import REACHED, fmt_acc
 
 LAST_K = 3  # evaluations that the "kept" verdict reads (one last evaluation can pass by luck)
+
+
+def low_tail(acc: pd.Series, last_k: int = LAST_K) -> float:
+    """The lowest of the last ``last_k`` values of an accuracy curve (in step order); NaN with fewer."""
+    return acc.iloc[-last_k:].min() if len(acc) >= last_k else np.nan
 
 
 def emerged_and_kept(table: pd.DataFrame, cls: str, threshold: float = REACHED, last_k: int = LAST_K,
@@ -28,7 +33,7 @@ def emerged_and_kept(table: pd.DataFrame, cls: str, threshold: float = REACHED, 
         hit = c[c[measure] >= threshold]
         first = float(hit.step.iloc[0]) if len(hit) else np.nan
         top = c.loc[c[measure].idxmax()]
-        end = c[measure].iloc[-last_k:].min() if len(c) >= last_k else np.nan
+        end = low_tail(c[measure], last_k)
         peak = fmt_acc(top[measure], threshold)
         emerged = f"emerged at step {int(first)}" if len(hit) else f"not emerged (peak {peak})"
         if np.isnan(end):

@@ -131,3 +131,26 @@ def test_a_run_missing_from_the_store_is_read_from_the_record_that_holds_it(tmp_
     assert e["finished"] and e["trained_on"].startswith("seed_search_2026-11-28.json: " + MACHINE_2026_11_28)
     assert recorded_entry("0123456789ab", RESULTS) is None
     assert run_entry(preset("smoke"), tmp_path, candidate="x") is None  # an empty store has no entry
+
+
+def test_a_gpu_record_of_the_paper_preset_is_read_in_any_precision_and_named_on_the_page(tmp_path):
+    """chapters 4 and 8 read benchmarks/gpu_chapter4.py's record through records.paper_gpu_reading: a record of
+    the paper preset in tf32 is found for its corner, its far class read per seed; another corner's is not."""
+    import json
+
+    from cglib.concepts import PRESETS, mirror
+    from cglib.config import preset
+    from cglib.records import paper_gpu_reading
+    from cglib.runs import run_id
+    assert paper_gpu_reading(tmp_path, PRESETS["minimal"]) is None  # no record: the page says "none yet"
+    rows = [{"concept_class": c, "step": 977, "acc": a, "distance": 2 if c == "111" else 0, "in_train": c != "111"}
+            for c, a in (("000", 1.0), ("111", 0.795))]
+    runs = [{"candidate": "paper", "corner": "minimal", "seed": s, "finished": True, "metrics": rows,
+             "run_id": run_id(preset("paper", seed=s, precision="tf32"))} for s in (0, 1)]
+    rec = {"what": "test", "date": "2027-01-01", "precision": "tf32", "machine": {"gpu": "NVIDIA H100"}, "runs": runs}
+    (tmp_path / "paper_gpu_chapter4_minimal_2027-01-01.json").write_text(json.dumps(rec))
+    line, frame, far = paper_gpu_reading(tmp_path, PRESETS["minimal"])
+    assert far == "111" and len(frame) == 4
+    assert line == ("paper_gpu_chapter4_minimal_2027-01-01.json (2027-01-01, NVIDIA H100, tf32): 111 ends at "
+                    "0.795 (seed 0), 0.795 (seed 1)")
+    assert paper_gpu_reading(tmp_path, mirror(PRESETS["minimal"])) is None
