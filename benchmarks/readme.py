@@ -1,4 +1,4 @@
-"""The README's figure and the record-backed numbers of its findings table, computed from benchmarks/results/.
+"""The README's figure and the record-backed numbers of its findings table, computed from recipe_search/results/.
 
 Usage: python benchmarks/readme.py [--png book/figures/fig5_record.png]
 Writes Fig. 5's curves (mean and min-max band over seeds) of the candidate that the newest seed search chose,
@@ -24,9 +24,9 @@ def main():
     import matplotlib.pyplot as plt
 
     from cglib import plots
-    from cglib.emergence import REACHED, fmt_acc, recorded_sweep, seed_search_summary
-    from cglib.records import chosen_runs, entry
-    results = ROOT / "benchmarks" / "results"
+    from cglib.emergence import REACHED, fmt_acc
+    from recipe_search.catalog import RESULTS as results, chosen_runs, entry
+    from recipe_search.verdicts import recorded_sweep, seed_search_summary
     newest = sorted(results.glob("seed_search_*.json"))[-1]
     name, frame = chosen_runs(newest)
     fig, ax = plt.subplots(figsize=(8, 3.8), dpi=110)

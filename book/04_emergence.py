@@ -64,7 +64,7 @@ if train_classes == "auto":
 classes_ = check_train_set(train_classes, n_variables)
 extra = {"p_uncond": 0.1, "guidance": guidance} if guidance > 0 else {}
 cfgs = [preset(scale, seed=seed + i, train_classes=classes_, **extra) for i in range(n_seeds)]
-RESULTS = Path("..") / "benchmarks" / "results"  # recorded searches (the chapter runs from book/)
+RESULTS = Path("..") / "benchmarks" / "results"  # GPU records of the paper preset (the chapter runs from book/)
 print(f"scale={scale}, training classes={list(classes_)}, seeds={[c.train.seed for c in cfgs]}")
 
 # %%

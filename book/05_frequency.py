@@ -54,7 +54,8 @@ from cglib.emergence import REACHED
 from cglib.frequency import CAPABILITY, count_sweep
 from cglib.scales import FREQUENCY
 from cglib.sliders import slider
-from cglib.sweep import critical_count, onset_order, sweep, sweep_table
+from cglib.onsets import critical_count, onset_order
+from cglib.sweep import sweep, sweep_table
 
 scale = resolve_scale(scale)
 threshold = REACHED if threshold == "auto" else threshold

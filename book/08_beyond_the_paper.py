@@ -25,9 +25,11 @@
 # 1. **Which corners compose?** The mirrored set, and the two corners of shape and size between.
 # 2. **Is the judge symmetric?** The evaluator reads shape from one number with a cut; a finding
 #    that rests on where the cut lies is not a finding.
-# 3. **Is a capability that emerged kept?** Under a constant learning rate the far class can reach
+# 3. **Why?** A mechanism that could have explained the asymmetry, tested.
+# 4. **Is a capability that emerged kept?** Under a constant learning rate the far class can reach
 #    the bar and fall again.
-# 4. **Is it this library's network?** The paper's own network, at this budget and at the paper's.
+# 5. **How does it move with scale?** Both corners at two network widths, and the paper's own
+#    network, at this budget and at the paper's.
 #
 # Runs are shared with chapter 4 through the run store: the minimal set's runs are chapter 4's. The
 # searches that led here (fifteen recipes tried from both corners, the probe-corner screens, the
@@ -39,6 +41,9 @@ seed = 0  # first seed
 n_seeds = 3  # seeds seed, seed+1, ...; curves show the mean and the min-max band over seeds
 probe_corners = False  # train the two probe corners too (six more runs, about an hour on 2 cores); False reads
 #                        their verdict from the corner-search record (labelled as such)
+train_axis = False  # train the scale axis (both corners at every width of scales.SCALE_AXIS, and the minimal
+#                     set on three more seeds: 15 runs, 12 of them new, about 5 h on 2 cores at `cpu`); False reads
+#                     them from this run store, else from benchmarks/scale_axis.py's newest record (labelled)
 paper_network = True  # also train the paper's code's network (ContextUnet) on the same seeds and recipe
 workers = "auto"  # runs trained at once on this machine ("auto": one per core, so two seeds at a time on 2 cores)
 executor = "local"  # "local" (this machine) or "ray" (a Ray cluster at $RAY_ADDRESS, or a local Ray)
@@ -61,7 +66,8 @@ from cglib.concepts import PRESETS, distances
 from cglib.config import preset
 from cglib.corners import PROBE_CORNERS, far_class
 from cglib.emergence import REACHED, emergence_order, fmt_acc, per_seed_final
-from cglib.retention import LAST_K, count_line, emerged_and_kept, fade_account, verdict_line
+from cglib.retention import LAST_K, count_line, drift_account, emerged_and_kept, fade_account, verdict_line
+from cglib.scaling import axis_configs, axis_frame, axis_points, far_extras, moved, n_parameters, plot_axis
 from cglib.sweep import sweep
 
 scale = resolve_scale(scale)
@@ -70,7 +76,8 @@ if isinstance(n_seeds, bool) or not isinstance(n_seeds, int) or n_seeds < 1:
 classes_ = PRESETS["minimal"]
 extra = {}
 cfgs = [preset(scale, seed=seed + i, train_classes=classes_) for i in range(n_seeds)]  # chapter 4's runs
-RESULTS = Path("..") / "benchmarks" / "results"  # recorded searches (the chapter runs from book/)
+RESULTS = Path("..") / "benchmarks" / "results"  # GPU records (the chapter runs from book/)
+SEARCHES = Path("..") / "recipe_search" / "results"  # the recipe searches' records (the appendix)
 print(f"scale={scale}, seeds={[c.train.seed for c in cfgs]}")
 runs = sweep(cfgs, run_root or None, device=device, workers=workers, executor=executor)
 tab = pd.concat([r.table().assign(seed=r.cfg.train.seed) for r in runs], ignore_index=True)
@@ -246,7 +253,7 @@ if probe_corners:
     glue("probe_source", "trained by this page")
 else:
     ptabs = {}
-    corner_file = sorted(RESULTS.glob("corner_search_*.json"))[-1]
+    corner_file = sorted(SEARCHES.glob("corner_search_*.json"))[-1]
     rec = record_frame(json.loads(corner_file.read_text()))
     pframe = rec[rec.candidate.eq("base") & rec.corner.isin(list(PROBE_CORNERS))]
     glue("probe_source", f"the record {corner_file.name} (`base`, this recipe, screened to step "
@@ -378,59 +385,116 @@ mech.set_index(["corner", "seed"]).style.format("{:.2f}").set_caption(
 # ## Emerged is not kept
 #
 # Chapter 4 judged emergence (first reach, order) and retention (the lowest of the last
-# {glue:text}`last_k` evaluations) apart. From both corners, for each far class:
+# {glue:text}`last_k` evaluations) apart. Retention needs more seeds than a curve does, so the minimal
+# set is read here on {glue:text}`ret_seeds` ({glue:text}`ret_source`):
 #
 # - minimal set, {glue:text}`far`: {glue:text}`ek_minimal` ({glue:text}`ek_minimal_count`);
 # - mirrored set, {glue:text}`m_far`: {glue:text}`ek_mirrored` ({glue:text}`ek_mirrored_count`).
 #
 # A capability that reached the bar and then fell is *lost*. What a lost far class becomes, read from
-# the evaluator over training (the share of rejected samples and the shape and size read right) and
-# from its samples at its peak and at the end: {glue:text}`fade_reading`.
+# the evaluator over training (rejections, shape and size read right) and from its samples at its
+# peak and at the end: {glue:text}`fade_reading`.
 #
-# One account of the fading, tested on the stored samples of every evaluation: the far class is drawn
-# smaller and smaller until the evaluator rejects it. It is supported if the object's radius at the
-# end is more than a pixel below the peak's and specks or empty canvases rise by more than 0.2; refuted
-# if neither moves that much. The data could show either: {glue:text}`fade_account`.
+# Two accounts of the fading, each tested on every lost seed, and each could fail:
+#
+# - **It shrinks away**: the far class is drawn smaller until the evaluator rejects it. Supported if
+#   the drawn radius over the last {glue:text}`last_k` evaluations is more than a pixel below the
+#   peak's and specks or empty canvases rise by more than 0.2; refuted if neither moves that much:
+#   {glue:text}`fade_account`.
+# - **It drifts toward a circle**: the triangle rounds off into shapes the evaluator cannot call.
+#   Supported if the median skewness rises by more than 0.1 (toward a circle's 0) and the share in
+#   between by more than 0.2; refuted if neither moves that much: {glue:text}`drift_account`.
 
 # %% tags=["hide-input"]
 glue("last_k", LAST_K)
-ek = emerged_and_kept(tab, far)
+axis_cfgs = axis_configs(scale)
+if train_axis and axis_cfgs:
+    sweep(list(axis_cfgs.values()), run_root or None, device=device, workers=workers, executor=executor)
+axis = axis_frame(axis_cfgs, run_root or None, RESULTS) if axis_cfgs else None
+own_width = cfgs[0].model.width
+if axis is not None:  # the axis's minimal runs at the preset's width: chapter 4's seeds and three more
+    aframe, extras, axis_source = axis
+    rtab = aframe[(aframe.corner == "minimal") & (aframe.width == own_width)]
+    rextras = {k[2]: v for k, v in extras.items() if k[0] == "minimal" and k[1] == own_width}
+    glue("ret_source", axis_source)
+else:
+    rtab, rextras = tab, None
+    glue("ret_source", "this page's own runs; the three further seeds are in no record at this scale: "
+         "`train_axis=True` trains them")
+ek = emerged_and_kept(rtab, far)
 mek = emerged_and_kept(mtab, mfar)
+glue("ret_seeds", f"{len(ek)} seeds ({', '.join(map(str, ek.index))})")
 glue("ek_minimal", verdict_line(ek)); glue("ek_minimal_count", count_line(ek))
 glue("ek_mirrored", verdict_line(mek)); glue("ek_mirrored_count", count_line(mek))
 lost = [s for s, r in ek.iterrows() if r.kept.startswith("lost")]
 if lost:
-    fig, axes = plt.subplots(len(lost), 1, figsize=(6.4, 2.6 * len(lost)), sharex=True, squeeze=False)
+    if rextras is None:
+        rextras = {r.cfg.train.seed: far_extras(r, far) for r in runs if r.cfg.train.seed in lost}
+    fig, axes = plt.subplots(len(lost), 1, figsize=(6.4, 2.3 * len(lost)), sharex=True, squeeze=False)
     for ax, s in zip(axes[:, 0], lost):
-        g = tab[(tab.concept_class == far) & (tab.seed == s)].set_index("step")
-        for col, style in (("acc", "-o"), ("reject_rate", "--s"), ("measured_shape", ":^"), ("measured_size", "-.v")):
+        g = rtab[(rtab.concept_class == far) & (rtab.seed == s)].set_index("step")
+        for col, style in (("acc", "-o"), ("reject_rate", "--s"), ("measured_shape", ":^"), ("shape_between", "-.v")):
             ax.plot(g.index, g[col], style, ms=3, lw=1.2, label=col)
         ax.set(ylim=(-0.02, 1.02), ylabel="fraction", title=f"seed {s}: {far}, lost after step {ek.loc[s].peak_step}")
         ax.legend(fontsize=8.5, frameon=False, loc="upper left", bbox_to_anchor=(1, 1))
     axes[-1, 0].set(xlabel="step")
     plt.tight_layout()
     plt.show()
-    pick = {s: [r for r in runs if r.cfg.train.seed == s][0] for s in lost}
-    grids = [(s, st, pick[s].samples(st)) for s in lost for st in (int(ek.loc[s].peak_step), None)]
-    plots.show_grid(np.stack([g["grid"][g["classes"].index(far)] for _, _, g in grids]),
-                    row_labels=[f"seed {s}, step {g['step']}" for s, _, g in grids],
+    rows = [(s, *rextras[s]["grids"][k]) for s in lost for k in ("peak", "end")]
+    plots.show_grid(np.stack([im for _, _, im in rows]), row_labels=[f"seed {s}, step {st}" for s, st, _ in rows],
                     title=f"{far} at its peak and at the end, on the seeds that lost it")
     plt.show()
-    end = tab[(tab.concept_class == far) & tab.seed.isin(lost) & (tab.step == tab.step.max())]
+    end = rtab[(rtab.concept_class == far) & rtab.seed.isin(lost) & (rtab.step == rtab.step.max())]
     glue("fade_reading", "; ".join(f"seed {r.seed}: at the end {r.reject_rate:.0%} rejected, shape read right "
                                    f"{r.measured_shape:.2f}, size {r.measured_size:.2f}" for _, r in end.iterrows()))
-    glue("fade_account", "; ".join(f"seed {s}: " + fade_account(pick[s], far, int(ek.loc[s].peak_step))[0]
+    glue("fade_account", "; ".join(f"seed {s}: " + fade_account(rextras[s]["fade"], int(ek.loc[s].peak_step))
                                    for s in lost))
+    glue("drift_account", "; ".join(
+        f"seed {s}: " + drift_account(rtab[(rtab.concept_class == far) & (rtab.seed == s)], int(ek.loc[s].peak_step))
+        for s in lost))
 else:
     glue("fade_reading", "none here: on these seeds no far class of the minimal set reached the bar and then fell")
     glue("fade_account", "not tested: nothing was lost on these seeds")
+    glue("drift_account", "not tested: nothing was lost on these seeds")
 
 # %% [markdown]
-# Retention is a second verdict, not a footnote to the first: the paper's claims hold or fail on
-# emergence, while a user of the trained model meets what was kept. Which recipe keeps what emerged,
-# and why the far class fades where it does, are open questions of this book; so are the mechanism of
-# the corner asymmetry and how both move with scale (the paper preset on a GPU, below, is the first
-# point of that axis).
+# ## How it moves with scale
+#
+# Is the corner asymmetry a property of diffusion models on this task, or of a small network trained
+# briefly? Both corners are trained at {glue:text}`axis_widths` channels, on seeds
+# {glue:text}`axis_seeds`, with everything else the preset's ({glue:text}`axis_source`). If the
+# asymmetry belonged to a too-small network, the mirrored far class would rise with width; it is
+# refuted for this range if the mirrored `000` does not move up while the minimal `111` holds.
+# The figure takes further points as they are made: the `paper` preset on a GPU (the paper's own
+# network at 26M parameters, `benchmarks/gpu_chapter4.py`) joins it when its record exists.
+#
+# - minimal set, {glue:text}`far`: {glue:text}`moved_minimal`;
+# - mirrored set, {glue:text}`m_far`: {glue:text}`moved_mirrored`.
+#
+# Cost, per run on the machine that trained it: {glue:text}`axis_cost`.
+
+# %% tags=["hide-input"]
+if axis is not None:
+    from cglib.records import paper_gpu_reading
+    axis_seeds = sorted({k[2] for k in axis_cfgs if k[0] == "mirrored"})  # seeds both corners have at every width
+    points = axis_points(aframe[aframe.seed.isin(axis_seeds)])
+    for name, tr in (("minimal", classes_), ("mirrored", mclasses)):
+        if reading := paper_gpu_reading(RESULTS, tr):  # the paper preset on a GPU: the axis's largest point
+            gframe = reading[1].assign(corner=name, width=preset("paper").model.width,
+                                       params=n_parameters(preset("paper")))
+            points = pd.concat([points, axis_points(gframe.assign(minutes=gframe.wall_s.max() / 60))])
+    glue("axis_widths", " and ".join(str(w) for w in sorted(points.width.unique())))
+    glue("axis_seeds", ", ".join(map(str, sorted(points.seed.unique()))))
+    glue("axis_source", axis_source)
+    glue("moved_minimal", moved(points, "minimal")[0]); glue("moved_mirrored", moved(points, "mirrored")[0])
+    cost = points.groupby(["corner", "width"]).minutes.mean()
+    glue("axis_cost", "; ".join(f"{c} width {w}: {m:.0f} min" for (c, w), m in cost.items()))
+    plot_axis(points, title="far class against network size, both corners (dots: seeds; line: mean)")
+    plt.show()
+else:
+    for k in ("axis_widths", "axis_seeds", "moved_minimal", "moved_mirrored", "axis_cost"):
+        glue(k, "not run at this scale")
+    glue("axis_source", "no record at this scale and not in this run store: `train_axis=True` trains it")
 
 # %% [markdown]
 # ## The paper's own network at this budget

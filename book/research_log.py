@@ -18,19 +18,20 @@
 #
 # The `cpu` preset (the recipe every chapter trains at the default scale) and the `paper` preset
 # were chosen, and later questioned, by recorded searches. Each record is a JSON file in
-# `benchmarks/results/`, written by the script named beside it from the runs it trained. This page
+# `recipe_search/results/`, written by the script named beside it from the runs it trained. This page
 # shows **every** record, oldest first, as a table and a plot computed from the file when the book
 # is built: nothing on it is typed in except what each record decided and where it was made (a test
-# fails when a record in `benchmarks/results/` is shown by no page). Scripts of retired presets are
-# gone from `benchmarks/`; the commit that still holds each is named, so `git show COMMIT:PATH`
-# brings it back.
+# fails when a record in `recipe_search/results/` is shown by no page). The searches live in the folder
+# `recipe_search/` beside the book, not in `cglib`: their verdict rules, their catalogue and the scripts
+# that still run. Scripts of retired searches are gone; the commit that still holds each is named, so
+# `git show COMMIT:PATH` brings it back.
 #
 # A run id names a config, not a machine: the same config trained on another machine or device ends
 # differently (floating-point order changes the trajectory), so each record is shown with the machine
 # it was made on. The last sections read the `cpu` preset's own searches in detail.
 
 # %% tags=["parameters"]
-results = "../benchmarks/results"  # the records (the page runs from book/)
+results = "../recipe_search/results"  # the records (the page runs from book/)
 scale = "auto"  # the scale of the book's runs to set beside the records: "auto" reads $CGLIB_SCALE, else "cpu"
 
 # %%
@@ -42,8 +43,8 @@ from IPython.display import Markdown, display
 
 from cglib import plots
 from cglib.book import glue
-from cglib.emergence import recorded_sweep
-from cglib.records import entry, record_files, summary
+from recipe_search.catalog import entry, record_files, summary
+from recipe_search.verdicts import recorded_sweep
 
 files = record_files(Path(results))
 log = pd.DataFrame([entry(p) for p in files]).set_index("name")
@@ -82,7 +83,7 @@ for path in files:
 # preset is that candidate). `python benchmarks/readme.py` writes this figure for the README.
 
 # %%
-from cglib.records import chosen_runs
+from recipe_search.catalog import chosen_runs
 
 newest = sorted(Path(results).glob("seed_search_*.json"))[-1]
 name, frame = chosen_runs(newest)
@@ -103,13 +104,14 @@ plt.show()
 # {glue:text}`reached` or more on every seed at steps {glue:text}`passing_steps` of
 # {glue:text}`full_steps`; the first is step {glue:text}`first_pass`. Later steps that fail on some
 # seed: {glue:text}`failing_after`. A budget read off the same seeds' curves is a selection, so
-# runs stopped there were trained and judged like finished runs (`benchmarks/seed_search.py
+# runs stopped there were trained and judged like finished runs (`recipe_search/seed_search.py
 # --budget-steps`), on the search's seeds and on seeds it never saw: {glue:text}`budget_check`.
 # Its verdict follows the same rule as the search (`111` at {glue:text}`reached` or more on every
 # finished seed).
 
 # %%
-from cglib.emergence import REACHED, fmt_acc, passing_steps, seed_search_summary, seed_search_verdict
+from cglib.emergence import REACHED, fmt_acc
+from recipe_search.verdicts import passing_steps, seed_search_summary, seed_search_verdict
 
 glue("reached", REACHED)
 
@@ -177,7 +179,7 @@ print(f"the book's runs in the store at scale {scale}: {len(runs)} of the minima
 # ## How chapter 4's recipe was chosen
 #
 # The `cpu` preset is the recipe of every chapter at the default scale. It was chosen by
-# `benchmarks/seed_search.py` (rerun it to remake this record): each candidate trained on seeds 0, 1
+# `recipe_search/seed_search.py` (rerun it to remake this record): each candidate trained on seeds 0, 1
 # and 2 on a 2-core CPU, two single-thread runs at a time, judged at its last evaluation on 200
 # samples per class. A candidate passes when `111` ends at {glue:text}`reached` or more on **every**
 # seed, so it fails as soon as one finished seed ends below that, and the search stops training it.
@@ -193,8 +195,8 @@ print(f"the book's runs in the store at scale {scale}: {len(runs)} of the minima
 # runs (chapter 4's, read from the run store) are the record's, their finals side by side: {glue:text}`record_vs_page`.
 
 # %%
-from cglib.emergence import chosen_candidate, recorded_sweep, seed_search_summary, seed_search_verdict
 from cglib.runs import run_id
+from recipe_search.verdicts import chosen_candidate, recorded_sweep, seed_search_summary, seed_search_verdict
 
 newest_search = sorted(RESULTS.glob("seed_search_*.json"))[-1]
 search = recorded_sweep(newest_search)
@@ -211,7 +213,8 @@ else:
     same = {run_id(c) for c in cfgs} <= ids
     glue("same_runs", "yes" if same else "no: the preset is not the chosen candidate's recipe on these seeds")
 display(verd.style.format("{:.2f}", subset=["worst"]).set_caption("each candidate's verdict"))
-from cglib.records import entry, machine
+from cglib.records import machine
+from recipe_search.catalog import entry
 
 here = machine()
 glue("record_machine", f"{entry(newest_search)['machine']} ({newest_search.name})")
@@ -250,7 +253,8 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # ## A recipe from both corners
 #
 # Chapter 8's mirrored section asks whether chapter 4's recipe composes from the other corner. The
-# corner search (`benchmarks/corner_search.py`, rerun it to remake this record; `cglib.corners`)
+# corner search (`benchmarks/corner_search.py`, retired with the options it searched: `git show
+# 51d9354:benchmarks/corner_search.py`; its verdicts are `recipe_search.verdicts`)
 # judges candidates for the `cpu` preset from both: each trained on the minimal set and on its
 # mirror, on seeds 0, 1 and 2, six runs per candidate. A candidate passes only when on all six the
 # far class (`111`, `000`) is at {glue:text}`reached` or more at **each of its last
@@ -314,7 +318,7 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # The network or the sampler? Every evaluation draws with deterministic DDIM-20, and the mirrored `000` it
 # draws is often a ragged red blob, as if the path from noise left the data. The same weights (each run's
 # checkpoint at the screen's last step), sampled again with stochastic DDIM-20 (`eta` 1: fresh noise at
-# every step, as ancestral sampling; `benchmarks/sampler_eval.py`, the sampler record of the research log),
+# every step, as ancestral sampling; `recipe_search/sampler_eval.py`, the sampler record of the research log),
 # tell the two apart: if the failure were the sampler's, the mirrored far class would reach
 # {glue:text}`reached` under the stochastic sampler on every run, and a single run below it refutes that:
 # {glue:text}`corner_sampler`. Where the network draws small objects too faint to survive fresh noise, the
@@ -338,8 +342,8 @@ summ.style.format("{:.2f}", subset=[c for c in summ.columns if c not in ("step",
 # {glue:text}`corner_vs_page`.
 
 # %%
-from cglib.corners import (CORNERS, LAST_K, best_candidate, corner_of, corner_summary, corner_verdict, far_class,
-                           judged, lifts, peak_and_end)
+from cglib.corners import CORNERS, LAST_K, corner_summary, far_class
+from recipe_search.verdicts import best_candidate, corner_of, corner_verdict, judged, lifts, peak_and_end
 
 glue("last_k", LAST_K)
 corner_files = sorted(RESULTS.glob("corner_search_*.json"))
@@ -411,11 +415,12 @@ if corner_files:
                        ("corner_pixels", "additive_equal_area_big_small")):
         res = [lift_text("additive_equal_area", lever, c, corner) for c, corner in on_best]
         glue(key, "; ".join(t[1] for t in res if t) or "not run yet")
-    from cglib.config import ExperimentConfig
     from cglib.corners import contrasts
+    from cglib.render import RenderConfig
 
-    def drawn(cand):  # how a candidate of the record draws its training images
-        return ExperimentConfig().replace(**{**crec["base"], **csearch_overrides[cand]}).train.render_config()
+    def drawn(cand):  # how a candidate of the record draws its training images (its sizes and triangles)
+        o = {**crec["base"], **csearch_overrides[cand]}
+        return RenderConfig(large=tuple(o["size_large"]), small=tuple(o["size_small"]), triangle=o.get("triangle", "box"))
     if {"additive_equal_area", "additive_equal_area_big_small"} <= set(csearch_overrides):
         px = [contrasts(CORNERS["mirrored"], drawn(c)) for c in ("additive_equal_area", "additive_equal_area_big_small")]
         glue("big_small_contrasts", ", ".join(f"{v} {px[0][v][2]:.0f} → {px[1][v][2]:.0f} px" for v in px[0]))
@@ -545,7 +550,8 @@ else:
 # size apart did not: the record above) rather than strengthen any single concept's signal.
 
 # %%
-from cglib.corners import ACCOUNTS, PROBE_CORNERS, probe_verdict
+from cglib.corners import PROBE_CORNERS
+from recipe_search.verdicts import ACCOUNTS, probe_verdict
 
 glue("probe_sets", "; ".join(f"{k} {{{', '.join(v)}}}" for k, v in PROBE_CORNERS.items()))
 glue("probe_predictions", "; ".join(f"{a}: " + ", ".join(f"{c} {'composes' if w else 'fails'}" for c, w in p.items())
@@ -574,5 +580,5 @@ if probe is not None and probe.corner.isin(PROBE_CORNERS).any():
             .set_caption("base from every corner of shape and size, at its last evaluation"))
 else:
     for k in ("probe_steps", "probe_outcome", "probe_verdicts", "probe_reading"):
-        glue(k, "not run yet (`python benchmarks/corner_search.py --candidates base --corners "
-                "small_circle,large_triangle --stop-at 960`)")
+        glue(k, "not in the record (the corner search that trained the probe corners is retired: "
+                "`git show 51d9354:benchmarks/corner_search.py`)")

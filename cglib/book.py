@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 from .config import check_scale
+from .progress import live, progress_bar  # noqa: F401  (the chapters' helpers: cglib.book.progress_bar)
 
 DEFAULT_SCALE = "cpu"
 
@@ -34,22 +35,6 @@ def glue(name: str, value, fmt: str | None = None):
         raise ImportError("cglib.book.glue needs myst-nb (pip install -r requirements.txt), which the book's "
                           "prose reads its numbers through") from e
     _glue(name, text, display=False)
-
-
-def live() -> bool:
-    """True in a live Jupyter session; False while the static book is built (``CGLIB_STATIC=1``, which the
-    book's own Sphinx extension ``book/_ext/offline.py`` sets for every build, whatever command starts it),
-    where kernel-bound widgets would render as dead controls."""
-    return not os.environ.get("CGLIB_STATIC")
-
-
-def progress_bar(*args, **kwargs):
-    """A tqdm progress bar: a widget in live Jupyter, plain text in a static build (no widget scripts)."""
-    if live():
-        from tqdm.auto import tqdm
-    else:
-        from tqdm import tqdm
-    return tqdm(*args, **kwargs)
 
 
 # ---------------------------------------------------------------- the book's execution cache

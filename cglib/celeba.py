@@ -199,7 +199,7 @@ def load_celeba(root, image_size: int = 32, split: str = "train", crop: int = 14
     keep = [i for i, f in enumerate(files) if cls[i] and partition[f] == SPLITS[split]]
     if not keep:
         raise ValueError(f"no {split} images with black or blond hair in {base}")
-    from .book import progress_bar
+    from .progress import progress_bar
     images = np.empty((len(keep), 3, image_size, image_size), np.uint8)
     for j, i in enumerate(progress_bar(keep, desc=f"decoding CelebA {split} ({image_size}px)", disable=not progress)):
         p = base / "img_align_celeba" / files[i]

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .book import progress_bar
+from .progress import progress_bar
 from .celeba import VARIABLES, CelebA, cache_key, find_root, load_celeba
 from .concepts import class_values
 from .runs import save_torch_atomic

@@ -21,12 +21,15 @@ from .render import RenderConfig
 from .scales import EXPERIMENT, SCALES
 
 COND_MODES = ("film", "up", "multiply")
-COND_EMBEDS = ("per_variable", "mlp", "per_variable_mlp", "mlp_and_per_variable", "mlp_and_size_table")
-COND_STAGES = ("all", "size_coarse_shape_fine")
+COND_EMBEDS = ("per_variable", "mlp", "per_variable_mlp")
 SAMPLERS = ("ddim", "ddpm", "ddpm_beta")
 PRECISIONS = ("fp32", "bf16", "tf32")
-#: Fields removed after the cache version was set, with every run's value: kept in run ids, dropped by from_dict.
-RETIRED_FIELDS = {("train", "probe_kind"): "cnn"}
+#: Fields removed after the cache version was set, with the value every kept run had: run ids hash them at it,
+#: and from_dict drops them (a stored run with another value belongs to a retired search: RETIRED_AT has it).
+RETIRED_FIELDS = {("train", "probe_kind"): "cnn", ("model", "p_drop_variable"): 0.0, ("model", "cond_stages"): "all",
+                  ("diffusion", "eta"): 0.0, ("train", "optimizer"): "adam", ("train", "triangle"): "box",
+                  ("train", "compile"): False}
+RETIRED_AT = "51d9354"  # the last commit with those fields (and the corner search that set them)
 DATA_RANGES = {"[-1, 1]": (-1.0, 1.0), "[0, 1]": (0.0, 1.0)}
 
 
@@ -64,17 +67,14 @@ class ModelConfig:
     width: int = 32  # channels of the first stage; later stages use 2x (paper searched 64-512)
     cond: str = "film"  # where the condition enters: "film" (every block), "up" (mid and up blocks) or
     #                     "multiply" (the official code: cemb * h + temb before each up stage); see unet.py
-    cond_embed: str = "per_variable"  # "per_variable" (a vector per value, summed), "mlp" (one-hot -> one MLP),
-    #   "per_variable_mlp" (the official EmbedFC: an MLP per variable, summed), "mlp_and_per_variable" (the first
-    #   two summed) or "mlp_and_size_table" (the joint MLP on all variables but size, plus size's table); unet.py
+    cond_embed: str = "per_variable"  # "per_variable" (a vector per value, summed), "mlp" (one-hot -> one MLP)
+    #   or "per_variable_mlp" (the official EmbedFC: an MLP per variable, summed); unet.py
     cond_frozen: bool = False  # keep the condition networks at their random init (as the published code ran)
     cond_values: str = "nominal"  # training condition: "nominal" (the class's values), "drawn" (each image's
     #                               own colour and size as continuous value coordinates; render.value_coordinates)
     #                               or "official" (the paper's code's inputs: one-hot shape, RGB, size; official.py)
     attention: bool = True  # global self-attention at the lowest resolution
     p_uncond: float = 0.0  # probability of training with the null condition (classifier-free guidance)
-    p_drop_variable: float = 0.0  # probability of dropping each concept variable alone (its null value) in training
-    cond_stages: str = "all"  # which variables each resolution sees: "all" or "size_coarse_shape_fine" (unet.py)
 
     def __post_init__(self):
         _check_types(self)
@@ -88,20 +88,14 @@ class ModelConfig:
                    "cond_embed='per_variable_mlp'")
         _check("ModelConfig", "cond_embed", self.cond_embed, self.cond_embed in COND_EMBEDS,
                f"use one of {', '.join(COND_EMBEDS)}")
-        _check("ModelConfig", "cond_stages", (self.cond_stages, self.cond), self.cond_stages == "all" or (
-            self.cond_stages in COND_STAGES and self.cond == "film"), f"use one of {', '.join(COND_STAGES)}; a split "
-            "of the variables over resolutions needs cond='film' (the condition in every block)")
         _check("ModelConfig", "cond_values", self.cond_values, self.cond_values in ("nominal", "drawn", "official"),
                "use 'nominal', 'drawn' or 'official'")
         if self.cond_values == "official":
             _check("ModelConfig", "cond_embed", self.cond_embed, self.cond_embed == "per_variable_mlp",
                    "cond_values='official' feeds each variable's input to its own network: use 'per_variable_mlp'")
-            _check("ModelConfig", "p_uncond", (self.p_uncond, self.p_drop_variable),
-                   self.p_uncond == 0 and self.p_drop_variable == 0,
-                   "the paper's code's inputs have no null value: keep p_uncond and p_drop_variable at 0")
+            _check("ModelConfig", "p_uncond", self.p_uncond, self.p_uncond == 0,
+                   "the paper's code's inputs have no null value: keep p_uncond at 0")
         _check("ModelConfig", "p_uncond", self.p_uncond, 0 <= self.p_uncond < 1, "it must be in [0, 1)")
-        _check("ModelConfig", "p_drop_variable", self.p_drop_variable, 0 <= self.p_drop_variable < 1,
-               "it must be in [0, 1)")
 
 
 @dataclass(frozen=True)
@@ -115,7 +109,6 @@ class DiffusionConfig:
     sampler: str = "ddim"  # evaluation sampler: "ddim" (deterministic, few steps), "ddpm" (ancestral, T steps) or
     #                        "ddpm_beta" (the paper's code: ancestral, T steps, variance beta_t, nothing clipped)
     sample_steps: int = 25  # DDIM steps (ignored by "ddpm")
-    eta: float = 0.0  # DDIM noise: 0 deterministic (Song et al.), 1 as much fresh noise per step as DDPM
     guidance: float = 0.0  # classifier-free guidance weight w (paper: none); needs p_uncond > 0
     data_range: str = "[-1, 1]"  # pixel range the process diffuses: "[-1, 1]" or "[0, 1]" (the paper's code)
 
@@ -130,7 +123,6 @@ class DiffusionConfig:
                "use 'ddim', 'ddpm' or 'ddpm_beta'")
         _check("DiffusionConfig", "sample_steps", self.sample_steps, self.sample_steps <= self.T, f"at most T={self.T}")
         _check("DiffusionConfig", "guidance", self.guidance, self.guidance >= 0, "it must be >= 0")
-        _check("DiffusionConfig", "eta", self.eta, 0 <= self.eta <= 1, "it must be in [0, 1]")
         _check("DiffusionConfig", "data_range", self.data_range, self.data_range in DATA_RANGES,
                "use '[-1, 1]' or '[0, 1]'")
 
@@ -148,20 +140,18 @@ class TrainConfig:
     lr: float = 1e-3  # Adam learning rate (paper searched 1e-4 to 1e-3)
     weight_decay: float = 1e-5  # Adam weight decay (paper A.4)
     beta2: float = 0.99  # Adam beta2 (paper A.4: 0.99; the published code used Adam's default, 0.999)
-    optimizer: str = "adam"  # "adam" (paper A.4: weight decay as an L2 term) or "adamw" (decoupled weight decay)
     ema: float = 0.995  # EMA decay of the evaluated weights (0 evaluates raw weights)
     eval_every: int = 100  # steps between evaluations
     n_eval: int = 50  # generated samples per concept class per evaluation (paper: 50)
     grid_k: int = 8  # samples per class kept as a picture at each evaluation
     seed: int = 0  # seeds data, initialisation, batches and evaluation noise
     init_from: str = ""  # run id of a parent run to fine-tune from ("" = from scratch)
-    lr_schedule: str = "constant"  # "constant", "cosine" or "linear" (the official code: lr decays to 0)
+    lr_schedule: str = "constant"  # "constant" or "linear" (the official code: lr decays to 0)
     dataset: str = "shapes"  # "shapes" (the synthetic task) or "celeba" (section 4.2; counts must be given)
     celeba_root: str = ""  # folder with the official CelebA files (or a stand-in), for dataset="celeba"
     classifier_steps: int = 400  # training steps of the CelebA attribute classifiers that judge samples
     size_large: tuple = RenderConfig.large  # radius range of "large" objects, fraction of the side (render.py)
     size_small: tuple = RenderConfig.small  # radius range of "small" objects: the size concept signal
-    triangle: str = "box"  # a triangle's extent: "box" (the circle's box) or "equal_area" (the circle's area); render.py
     n_eval_final: int = 0  # samples per class at the last evaluation (0: n_eval); a verdict needs >= 200
     overprompt: tuple = ()  # prompt strengths > 1 at which the furthest class is also judged (hidden capabilities)
     precision: str = "fp32"  # the network's arithmetic: "fp32", "bf16" (autocast: fast where bf16 is native:
@@ -170,8 +160,6 @@ class TrainConfig:
     #                            the final evaluation always overprompts
     second_sampler: str = ""  # also judge fresh samples of another sampler (e.g. "ddpm_beta") at some evaluations
     second_sampler_every: int = 0  # steps between those (a multiple of eval_every); 0: the final evaluation only
-    compile: bool = False  # torch.compile the network for training and sampling (about a minute of start-up in
-    #                        each process; benchmarks/bench_engine.py measures what it gains on this machine)
 
     def __post_init__(self):
         _check_types(self)
@@ -190,16 +178,14 @@ class TrainConfig:
                "it must be a positive number")
         _check("TrainConfig", "lr", self.lr, 0 < self.lr < 1, "it must be in (0, 1)")
         _check("TrainConfig", "ema", self.ema, 0 <= self.ema < 1, "it must be in [0, 1)")
-        _check("TrainConfig", "optimizer", self.optimizer, self.optimizer in ("adam", "adamw"), "use 'adam' or 'adamw'")
         _check("TrainConfig", "weight_decay", self.weight_decay, self.weight_decay >= 0, "it must be >= 0")
         _check("TrainConfig", "beta2", self.beta2, 0 < self.beta2 < 1, "it must be in (0, 1)")
-        _check("TrainConfig", "lr_schedule", self.lr_schedule, self.lr_schedule in ("constant", "cosine", "linear"),
-               "use 'constant', 'cosine' or 'linear'")
+        _check("TrainConfig", "lr_schedule", self.lr_schedule, self.lr_schedule in ("constant", "linear"),
+               "use 'constant' or 'linear'")
         try:
             self.render_config()  # the size ranges are checked where they are defined
         except ValueError as e:
-            raise ValueError(f"TrainConfig size_large={self.size_large!r}, size_small={self.size_small!r}, "
-                             f"triangle={self.triangle!r}: {e}") from None
+            raise ValueError(f"TrainConfig size_large={self.size_large!r}, size_small={self.size_small!r}: {e}") from None
         _check("TrainConfig", "n_eval_final", self.n_eval_final, isinstance(self.n_eval_final, numbers.Integral)
                and not isinstance(self.n_eval_final, bool) and self.n_eval_final >= 0,
                "it must be an integer >= 0 (0: the same as n_eval)")
@@ -228,8 +214,7 @@ class TrainConfig:
 
     def render_config(self) -> RenderConfig:
         """How this run's training images are drawn (and where the evaluator splits sizes)."""
-        return RenderConfig(image_size=self.image_size, large=tuple(self.size_large), small=tuple(self.size_small),
-                            triangle=self.triangle)
+        return RenderConfig(image_size=self.image_size, large=tuple(self.size_large), small=tuple(self.size_small))
 
     def class_counts(self) -> dict[str, int]:
         """The per-class counts of the training set (explicit counts, or n_train split evenly)."""
@@ -263,6 +248,10 @@ class ExperimentConfig:
 
     @classmethod
     def from_dict(cls, d: dict) -> "ExperimentConfig":
+        for (sec, k), kept in RETIRED_FIELDS.items():
+            if d[sec].get(k, kept) != kept:
+                raise ValueError(f"this run has {sec}.{k}={d[sec][k]!r}, a field retired after commit {RETIRED_AT} "
+                                 f"(kept runs all had {kept!r}); read it with that commit: git checkout {RETIRED_AT}")
         d = {sec: {k: v for k, v in d[sec].items() if (sec, k) not in RETIRED_FIELDS}
              for sec in ("model", "diffusion", "train")}
         t = dict(d["train"])

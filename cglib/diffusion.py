@@ -138,13 +138,13 @@ class Diffusion:
 
     @torch.no_grad()
     def sample(self, model, cond, image_size: int, sampler: str | None = None, steps: int | None = None,
-               guidance: float | None = None, generator=None, eta: float | None = None):
+               guidance: float | None = None, generator=None, eta: float = 0.0):
         """Generate images for conditions ``cond`` (B, n) (value coordinates, unet.py, or the paper's code's
-        inputs).  Returns x0 (B, 3, S, S) in the data range (``to_unit`` maps it to [0, 1])."""
+        inputs).  Returns x0 (B, 3, S, S) in the data range (``to_unit`` maps it to [0, 1]).
+        DDIM draws fresh noise each step only with ``eta`` > 0 (recipe_search/sampler_eval.py); the presets use 0."""
         sampler = sampler or self.cfg.sampler
         steps = steps or self.cfg.sample_steps
         guidance = self.cfg.guidance if guidance is None else guidance
-        eta = self.cfg.eta if eta is None else eta
         b = cond.shape[0]
         x = torch.randn((b, 3, image_size, image_size), device=self.device, generator=generator)
         if sampler in ("ddpm", "ddpm_beta"):

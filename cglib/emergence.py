@@ -1,18 +1,16 @@
 """Reading emergence off a run's metrics: when each distance group first reaches an accuracy, where
-each class's samples sit in concept space, and recorded searches read from a file the caller names.
+each class's samples sit in concept space, and a record's runs read back as one table (``record_frame``).
 
 Paper: section 4, Figs. 5 and 6.
 Used in: book/04_emergence.
 """
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
 from .concepts import class_values, variables
+from .onsets import onset_order
 
 
 #: A class counts as generated ("reached") when its accuracy is at least this (chapters 4, 5 and 7 use it).
@@ -54,7 +52,7 @@ def fig5_order(reach: pd.Series) -> str:
 
 
 def emergence_order(table: pd.DataFrame, threshold: float = REACHED, n_samples: int = 40, z: float = 2.0) -> pd.DataFrame:
-    """Per seed, does Fig. 5's order show, judged as chapter 5 judges onsets (``sweep.onset_order``)?
+    """Per seed, does Fig. 5's order show, judged as chapter 5 judges onsets (``onsets.onset_order``)?
 
     Each distance group's onset is its first evaluation with every class at ``threshold`` or more.  For
     each pair of consecutive distances the later group must reach it at a later evaluation, *and* at the
@@ -64,7 +62,6 @@ def emergence_order(table: pd.DataFrame, threshold: float = REACHED, n_samples: 
     step (NaN: never), one column per pair (``earlier`` / ``same evaluation`` / ``within noise`` /
     ``later``), and ``verdict``: ``in order``, ``not resolved: ...``, ``out of order: ...`` or
     ``not reached: ...``."""
-    from .sweep import onset_order
     rows = {}
     for s, g in table.groupby("seed") if "seed" in table else [(0, table)]:
         groups = {int(d): sorted(gd.concept_class.unique()) for d, gd in g.groupby("distance")}
@@ -160,91 +157,11 @@ def hidden_capability(table: pd.DataFrame, cls: str, threshold: float = REACHED)
     return out
 
 
-def seed_search_summary(search: pd.DataFrame, cls: str = "111") -> pd.DataFrame:
-    """A seed-search record (``recorded_sweep`` of ``benchmarks/seed_search.py``'s output) as one row per
-    candidate and seed: last step, accuracy of the distance-1 classes and of ``cls`` there, ``cls``'s
-    rejections and per-variable accuracies, and its best plain and overprompted accuracy at any step."""
-    rows = []
-    for (cand, seed), g in search.groupby(["candidate", "seed"], sort=False):
-        last = g[g.step == g.step.max()].set_index("concept_class")
-        far = g[g.concept_class == cls]
-        row = {"candidate": cand, "seed": seed, "step": int(g.step.max()),
-               "finished": bool(g["finished"].iloc[0]) if "finished" in g else True,
-               **{c: last.loc[c, "acc"] for c in last.index if last.loc[c, "distance"] >= 1},
-               f"reject {cls}": last.loc[cls, "reject_rate"],
-               **{f"{cls} {v}": last.loc[cls, f"measured_{v}"] for v in ("shape", "color", "size")},
-               f"best {cls}": far.acc.max()}
-        if "acc_over" in far:
-            row[f"best over {cls}"] = far.acc_over.max()
-        rows.append(row)
-    return pd.DataFrame(rows).set_index(["candidate", "seed"])
-
-
 def fmt_acc(acc: float, bar: float = REACHED) -> str:
     """An accuracy with two decimals, or three where two would round it onto the other side of ``bar``
     (0.795 against a bar of 0.8 is "0.795", not "0.80")."""
     two = f"{acc:.2f}"
     return f"{acc:.3f}" if (float(two) >= bar) != (acc >= bar) else two
-
-
-def seed_search_verdict(summary: pd.DataFrame, seeds=(0, 1, 2), cls: str = "111",
-                        reached: float = REACHED) -> pd.DataFrame:
-    """Per candidate of ``seed_search_summary``: ``fails`` as soon as one *finished* seed ends with ``cls``
-    below ``reached`` (the bar is "on every seed", so no later seed can save it: the search stops such a
-    candidate); ``passes`` when every seed of ``seeds`` finished at ``reached`` or more; otherwise
-    ``incomplete``.  ``worst`` is the lowest final ``cls`` over finished seeds.  ``chosen_candidate`` picks
-    the recipe from this table."""
-    rows = []
-    for cand, g in summary.groupby(level=0, sort=False):
-        g = g.droplevel(0)
-        done = g[g.finished]
-        short = done[done[cls] < reached]
-        if len(short):
-            verdict = "fails: " + ", ".join(f"seed {s} ends at {fmt_acc(a, reached)}" for s, a in short[cls].items())
-        elif all(s in done.index for s in seeds):
-            verdict = "passes"
-        else:
-            verdict = "incomplete: seeds " + ", ".join(str(s) for s in seeds if s not in done.index) + " not finished"
-        rows.append({"candidate": cand, "finished seeds": len(done),
-                     "worst": done[cls].min() if len(done) else np.nan, "verdict": verdict})
-    return pd.DataFrame(rows).set_index("candidate")
-
-
-def chosen_candidate(verdict: pd.DataFrame) -> tuple[str, float, str]:
-    """The rule that made the `cpu` preset, on a ``seed_search_verdict`` table: among the candidates that
-    pass, the one with the best worst seed; if none passes, among the candidates finished on the most
-    seeds, the one with the best worst seed.  Returns (candidate, its worst final, which pool it came
-    from: ``"passing"`` or ``"none passes: finished on N seeds"``).  Used by chapter 4 and
-    ``benchmarks/seed_search.py`` (section 4 of the paper judges one run; the book judges three seeds)."""
-    if not len(verdict):
-        raise ValueError("no candidate in the verdict table: the seed search record holds no runs")
-    passing = verdict[verdict.verdict == "passes"]
-    if len(passing):
-        pool, why = passing, "passing"
-    else:
-        most = verdict["finished seeds"].max()
-        pool, why = verdict[verdict["finished seeds"] == most], f"none passes: finished on {most} seeds"
-    pool = pool[pool.worst.notna()]
-    if not len(pool):
-        raise ValueError("no candidate has a finished seed: nothing to choose from")
-    return str(pool.worst.idxmax()), float(pool.worst.max()), why
-
-
-def passing_steps(search: pd.DataFrame, candidate: str, cls: str = "111", threshold: float = REACHED) -> pd.DataFrame:
-    """``cls``'s accuracy at every evaluation step of ``candidate`` in a seed-search frame
-    (``recorded_sweep``), one column per seed, and ``all``: every seed at ``threshold`` or more there.
-
-    With a constant learning rate and batches drawn independently of the budget, the evaluation at step
-    ``k`` is what a run stopped at ``k`` would have been evaluated on (on fewer samples than a finished
-    run's last evaluation), so the ``all`` rows are the budgets at which the candidate would have passed
-    on every seed: issue 13's "smallest budget at which all three seeds pass", read off the curves."""
-    sub = search[(search.candidate == candidate) & (search.concept_class == cls)]
-    if sub.empty:
-        raise ValueError(f"no {cls} rows for candidate {candidate!r}; the record has "
-                         f"{sorted(search.candidate.unique())}")
-    tab = sub.pivot_table(index="step", columns="seed", values="acc").dropna()
-    tab["all"] = (tab >= threshold).all(axis=1)
-    return tab
 
 
 def additive_measured(table: pd.DataFrame) -> pd.Series:
@@ -272,14 +189,6 @@ def measure_crossings(table: pd.DataFrame, cls: str, level: float = REACHED) -> 
     return out
 
 
-def recorded_sweep(path: str | Path) -> pd.DataFrame:
-    """A recorded search read from ``path`` (a JSON record in ``benchmarks/results/``, e.g. the H100 sweep
-    of ``benchmarks/sweep_recipes.py`` or the CPU trials of ``benchmarks/cpu_trials.py``): every variant's
-    metrics, one row per evaluation and class, with a ``variant`` column; ``attrs["what"]`` says how it
-    was recorded."""
-    return record_frame(json.loads(Path(path).read_text()))
-
-
 def record_frame(rec: dict) -> pd.DataFrame:
     """A search record (``{"what", "runs": [{"name", "metrics"}, ...]}``) as one table with a ``variant`` column."""
     frames = []
@@ -299,14 +208,3 @@ def record_frame(rec: dict) -> pd.DataFrame:
     return out
 
 
-def trial_summary(sweep: pd.DataFrame, classes=("101", "110", "011", "111")) -> pd.DataFrame:
-    """Per variant of a recorded search: the last step reached, the final accuracy of ``classes``,
-    the best accuracy of the last of them at any evaluation (and its step), and the wall time in minutes."""
-    rows = []
-    for v, g in sweep.groupby("variant", sort=False):
-        last = g[g.step == g.step.max()].set_index("concept_class")
-        far = g[g.concept_class == classes[-1]]
-        best = far.loc[far.acc.idxmax()]
-        rows.append({"variant": v, "steps": int(g.step.max()), **{c: last.loc[c, "acc"] for c in classes},
-                     f"best {classes[-1]}": best.acc, "at step": int(best.step), "minutes": g.wall_s.max() / 60})
-    return pd.DataFrame(rows).set_index("variant")

@@ -120,7 +120,7 @@ def train_probes(cfg: ProbeConfig = ProbeConfig(), progress: bool = False) -> Pr
     loss_fn = nn.CrossEntropyLoss()
     it = range(cfg.steps)
     if progress:
-        from .book import progress_bar as tqdm
+        from .progress import progress_bar as tqdm
         it = tqdm(it, desc="training probes")
     probes.train()
     for _ in it:

@@ -5,7 +5,7 @@ and in which order.  Under a constant learning rate a capability can reach the b
 this book also asks whether it is **kept**: the lowest of the last ``LAST_K`` evaluations at or above the bar.
 A run can have emerged and not kept; each verdict is reported on its own.
 
-Used in: book/04_emergence, book/08_beyond_the_paper and corners.py (the corner search's verdicts).
+Used in: book/04_emergence, book/08_beyond_the_paper, corners.py and scaling.py.
 """
 from __future__ import annotations
 
@@ -64,13 +64,10 @@ def count_line(frame: pd.DataFrame, threshold: float = REACHED) -> str:
             "that emerged and were judged")
 
 
-def fade_account(run, cls: str, peak_step: int) -> tuple[str, pd.DataFrame]:
-    """A test of one account of a far class that emerged and was lost: it is drawn smaller and smaller until the
-    evaluator rejects it (specks, empty canvases).  From ``run``'s stored grids of ``cls`` at every evaluation
-    (``grid_k`` samples each), the measured object radius (px, median of the objects found; 0 where none is) and
-    the share of specks or empty canvases, at the peak and at the last three.  Supported when the radius at the
-    end is below the peak's by more than a pixel and specks or empty canvases rise by more than 0.2; refuted
-    when neither moves that much; else not settled.  Returns (verdict, per-step table)."""
+def fade_table(run, cls: str) -> pd.DataFrame:
+    """What ``cls`` is drawn as at every evaluation of ``run``, read from its stored grids (``grid_k`` samples
+    each): the measured object radius (px, median of the objects found; 0 where none is) and the share of
+    specks or empty canvases (``tiny``), one row per step."""
     from .measure import measure
     rows = []
     for step in run.sample_steps():
@@ -78,10 +75,33 @@ def fade_account(run, cls: str, peak_step: int) -> tuple[str, pd.DataFrame]:
         m = measure(smp["grid"][smp["classes"].index(cls)], len(cls), run.cfg.train.render_config())
         rows.append({"step": step, "radius": float(np.nanmedian(m.radius)) if np.isfinite(m.radius).any() else 0.0,
                      "tiny": float(np.isin(m.reason, ("speck", "empty")).mean())})
-    tab = pd.DataFrame(rows).set_index("step")
+    return pd.DataFrame(rows).set_index("step")
+
+
+def fade_account(tab: pd.DataFrame, peak_step: int) -> str:
+    """A test of one account of a far class that emerged and was lost: it is drawn smaller and smaller until the
+    evaluator rejects it (specks, empty canvases).  On a ``fade_table``: supported when the radius over the last
+    ``LAST_K`` evaluations is below the peak's by more than a pixel and specks or empty canvases rise by more
+    than 0.2; refuted when neither moves that much; else not settled.  Returns the verdict with its numbers."""
     peak, end = tab.loc[[s for s in tab.index if s == peak_step]], tab.iloc[-LAST_K:]
     dr, dt = peak.radius.mean() - end.radius.mean(), end.tiny.mean() - peak.tiny.mean()
     words = (f"radius {peak.radius.mean():.1f} px at the peak, {end.radius.mean():.1f} px over the last {LAST_K}; "
              f"specks or empty canvases {peak.tiny.mean():.0%} → {end.tiny.mean():.0%}")
     verdict = ("supported" if dr > 1 and dt > 0.2 else "refuted" if not (dr > 1 or dt > 0.2) else "not settled")
-    return f"{verdict} ({words})", tab
+    return f"{verdict} ({words})"
+
+
+def drift_account(curve: pd.DataFrame, peak_step: int, rise: float = 0.1, between: float = 0.2) -> str:
+    """A second account of a lost far class: its shape drifts from a triangle toward a circle, into the
+    in-between shapes the evaluator cannot call (``measure.BETWEEN``).  On the far class's metrics rows (one per
+    evaluation, with ``skew_q50`` and ``shape_between``): supported when the median skewness over the last
+    ``LAST_K`` evaluations is above the peak's by more than ``rise`` (toward a circle's 0) and the share in
+    between rises by more than ``between``; refuted when neither moves that much; else not settled."""
+    c = curve.sort_values("step").set_index("step")
+    peak, end = c.loc[[peak_step]], c.iloc[-LAST_K:]
+    dq, db = end.skew_q50.mean() - peak.skew_q50.mean(), end.shape_between.mean() - peak.shape_between.mean()
+    words = (f"median skewness {peak.skew_q50.mean():.2f} at the peak, {end.skew_q50.mean():.2f} over the last "
+             f"{LAST_K}; in between {peak.shape_between.mean():.0%} → {end.shape_between.mean():.0%}")
+    verdict = ("supported" if dq > rise and db > between else
+               "refuted" if not (dq > rise or db > between) else "not settled")
+    return f"{verdict} ({words})"

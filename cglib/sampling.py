@@ -41,7 +41,7 @@ SAMPLE_CHUNK = {"cpu": 64, "cuda": 512}
 @torch.no_grad()
 def generate(model, diffusion: Diffusion, classes: list[str], n: int, image_size: int, seed: int,
              sampler: str | None = None, steps: int | None = None, guidance: float | None = None,
-             chunk: int | None = None, eta: float | None = None, strength: float = 1.0) -> np.ndarray:
+             chunk: int | None = None, eta: float = 0.0, strength: float = 1.0) -> np.ndarray:
     """``n`` samples of each class, in class order, prompted at ``strength`` (1: the class itself).
     Returns float images (len(classes) * n, 3, S, S) in [0, 1].  The sampler runs ``chunk`` samples at a time
     (default ``SAMPLE_CHUNK``: 64 on a CPU, 512 on a GPU) from one generator, chunk after chunk: deterministic DDIM

@@ -23,7 +23,7 @@ EXPERIMENT = {
     # seconds: for tests and CI
     "smoke": dict(width=8, attention=False, T=50, sample_steps=5, n_train=256, epochs=1.0, batch=32,
                   eval_every=4, n_eval=4, grid_k=4, ema=0.9),
-    # the book's default on 2 CPU cores: the candidate benchmarks/seed_search.py chose on seeds 0-2
+    # the book's default on 2 CPU cores: the candidate recipe_search/seed_search.py chose on seeds 0-2
     # (`b64_drawn_ratio59`; the book's research log, book/research_log): value coordinates through one MLP,
     # FiLM in every block, v target; conditioned on each training image's drawn colour and size, with sizes
     # spread inside each size value and small objects in the paper's small/large ratio (mid radii 0.17 / 0.29)
@@ -85,3 +85,12 @@ PAPER_NETWORK = dict(arch="context_unet", cond="multiply", cond_embed="per_varia
 PAPER_NETWORK_READING = {"smoke": dict(second_sampler="ddpm_beta"),
                          "cpu": dict(second_sampler="ddpm_beta", second_sampler_every=800),
                          "paper": dict()}
+
+#: Chapter 8's scale axis (cglib/scaling.py): the widths each corner is trained at, on these seeds, and the extra
+#: seeds of the minimal set at the preset's own width that the retention count reads (six in all at `cpu`).
+#: At `paper` a GPU trains the paper preset instead (benchmarks/gpu_chapter4.py), a point the figure takes.
+SCALE_AXIS = {
+    "smoke": dict(widths=(8, 16), seeds=(0, 1), retention_seeds=(2,)),
+    "cpu": dict(widths=(16, 32), seeds=(0, 1, 2), retention_seeds=(3, 4, 5)),
+    "paper": dict(widths=(), seeds=(0, 1, 2), retention_seeds=()),
+}

@@ -23,7 +23,7 @@ import uuid
 import matplotlib.pyplot as plt
 
 from . import readable  # noqa: F401  (with CGLIB_FIGURE_CHECK set, slider frames are checked too)
-from .book import live
+from .progress import live
 
 
 def _png(fig, dpi: int) -> str:

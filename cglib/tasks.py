@@ -15,7 +15,6 @@ Used in: ``train.py``; book/03_diffusion (``score``).
 """
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 
 import numpy as np
@@ -99,12 +98,12 @@ class CelebATask:
         if cfg.model.cond_values != "nominal":
             raise ValueError(f"ModelConfig.cond_values={cfg.model.cond_values!r} is not allowed for CelebA: faces "
                              "have no drawn value coordinates; use 'nominal'")
-        celeba = importlib.import_module(".celeba", __package__)
+        from . import celeba  # only a CelebA run loads it (tests/test_imports.py)
         t = cfg.train
         return celeba.select(celeba.load_celeba(t.celeba_root, t.image_size, "train"), t.class_counts(), t.seed)
 
     def judge(self, cfg: ExperimentConfig, root=None):
-        clfs = importlib.import_module(".celeba_classifiers", __package__)
+        from . import celeba_classifiers as clfs
         t = cfg.train
         clf = clfs.load_classifiers(t.celeba_root, t.image_size, Path(run_root(root)) / "probes",
                                     steps=t.classifier_steps)

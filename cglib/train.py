@@ -17,7 +17,6 @@ Used in: book/03_diffusion, book/04_emergence, book/05_frequency, book/06_finetu
 from __future__ import annotations
 
 import copy
-import math
 import time
 
 import torch
@@ -129,11 +128,8 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         model.load_state_dict(ck["ema"])
     ema = copy.deepcopy(model).eval()
     ema_params, model_params = list(ema.parameters()), list(model.parameters())
-    # what computes: the modules, or their compiled graphs (weights, EMA and checkpoints stay on the modules)
-    net, ema_net = (torch.compile(model), torch.compile(ema, dynamic=True)) if t.compile else (model, ema)
-    opt_cls = torch.optim.AdamW if t.optimizer == "adamw" else torch.optim.Adam
     trained = [p for p in model.parameters() if p.requires_grad]  # frozen condition networks stay as drawn
-    opt = opt_cls(trained, lr=t.lr, betas=(0.9, t.beta2), weight_decay=t.weight_decay)
+    opt = torch.optim.Adam(trained, lr=t.lr, betas=(0.9, t.beta2), weight_decay=t.weight_decay)
     total = t.steps
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda k: lr_factor(t.lr_schedule, k, total))
     g_cpu = torch.Generator().manual_seed(t.seed)
@@ -161,7 +157,7 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
     classes = all_classes(t.n_variables)
     bar, report = None, progress if callable(progress) else None
     if progress is True:
-        from .book import progress_bar as tqdm
+        from .progress import progress_bar as tqdm
         bar = tqdm(total=total, initial=step, desc=f"run {run.id}")
     dist = distances(t.train_classes)
     far = max(classes, key=lambda c: (dist[c], c))
@@ -176,11 +172,8 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         if cfg.model.p_uncond > 0:
             drop = (torch.rand(t.batch, generator=g_cpu) < cfg.model.p_uncond).to(dev)
             cond[drop] = float("nan")  # the null condition (unet.py)
-        if cfg.model.p_drop_variable > 0:  # each variable on its own, so the model also learns p(x | some variables)
-            drop = (torch.rand(cond.shape, generator=g_cpu) < cfg.model.p_drop_variable).to(dev)
-            cond[drop] = float("nan")
         x0 = x0.contiguous(memory_format=torch.channels_last)
-        loss = diffusion.loss(net, x0, cond, generator=g_dev)
+        loss = diffusion.loss(model, x0, cond, generator=g_dev)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -199,13 +192,13 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
         if step % t.eval_every == 0 or step == total:
             n_eval = t.n_eval_final if step == total and t.n_eval_final else t.n_eval
             t_eval = time.perf_counter()
-            images = generate(ema_net, diffusion, classes, n_eval, t.image_size, t.seed + 10_000)
+            images = generate(ema, diffusion, classes, n_eval, t.image_size, t.seed + 10_000)
             new = judge(images, classes, n_eval)
             if t.overprompt and (step == total or not t.overprompt_every or step % t.overprompt_every == 0):
-                overprompted(new, ema_net, diffusion, far, t, judge)
+                overprompted(new, ema, diffusion, far, t, judge)
             more = {}
             if t.second_sampler and (step == total or (t.second_sampler_every and step % t.second_sampler_every == 0)):
-                more = second_reading(new, ema_net, diffusion, classes, t.n_eval, t, judge)
+                more = second_reading(new, ema, diffusion, classes, t.n_eval, t, judge)
             now = time.perf_counter()  # eval_s: sampling and judging, so that a run says what its evaluation costs
             eval_s = eval_s if eval_s is None else eval_s + now - t_eval
             wall, t0 = wall + now - t0, now
@@ -238,10 +231,8 @@ def train(cfg: ExperimentConfig, run_root_dir=None, device: str = "auto", progre
 
 
 def lr_factor(schedule: str, step: int, total: int) -> float:
-    """The learning rate's multiplier at ``step`` of ``total``: 1 (constant), a cosine to 0, or a straight
-    line to 0 (the official code: ``lr * (1 - epoch / n_epoch)``)."""
-    if schedule == "cosine":
-        return 0.5 * (1 + math.cos(math.pi * step / total))
+    """The learning rate's multiplier at ``step`` of ``total``: 1 (constant) or a straight line to 0 (the
+    official code: ``lr * (1 - epoch / n_epoch)``)."""
     if schedule == "linear":
         return 1 - step / total
     return 1.0

@@ -19,10 +19,9 @@ How the condition is embedded (``ModelConfig.cond_embed``):
   (all zeros when dropped) through one MLP;
 * ``"per_variable_mlp"`` -- the official code's ``EmbedFC``: one small network
   (Linear, GELU, Linear) per variable on its own one-hot input, outputs summed;
-* ``"mlp_and_per_variable"`` -- the sum of the ``"mlp"`` and the ``"per_variable"`` embeddings (a joint
-  path and an additive one side by side; issue 24's corner search);
-* ``"mlp_and_size_table"`` -- the joint MLP on every variable but size (its one-hot input zeroed), plus
-  size's own ``"per_variable"`` table: shape and colour may bind in the embedding, size only adds.
+
+(The corner search also tried a joint MLP beside per-variable tables and variables split over resolutions;
+they are retired: ``git show 51d9354:cglib/unet.py``, and the appendix shows what they did.)
 
 and where it enters (``ModelConfig.cond``):
 
@@ -32,11 +31,6 @@ and where it enters (``ModelConfig.cond``):
 * ``"multiply"`` -- what the paper's published code does (phys-ai/concept_graphs,
   ``ContextUnet``): the summed per-variable embeddings *multiply* the features
   entering each up-sampling stage, ``h = cemb * h + temb``.
-
-With ``"film"``, ``ModelConfig.cond_stages = "size_coarse_shape_fine"`` splits the variables over the
-resolutions: the full-resolution blocks (``down0``, ``up0``) see every variable but size, the coarser ones
-(``down1``, ``mid0``, ``mid1``, ``up1``) every variable but shape, each through its own embedding, so no
-embedding ever sees shape and size together (issue 24: "large" stays bound to the triangle).
 
 The paper's text (A.3) says the embedding is "concatenated with the image feature maps at each
 stage of the up-sampling blocks"; its code multiplies.  In every commit of that code up to
@@ -57,7 +51,6 @@ from torch import nn
 from .config import ModelConfig
 
 N_VALUES = 2  # every concept variable here is binary
-SHAPE, SIZE = 0, 2  # their columns in a condition (concepts.ALL_VARIABLES: shape, colour, size, background)
 
 
 def timestep_embedding(t: torch.Tensor, dim: int) -> torch.Tensor:
@@ -114,11 +107,6 @@ def onehot(cond: torch.Tensor) -> torch.Tensor:
     return pair.masked_fill(dropped[..., None], 0.0)
 
 
-def drop_variable(cond: torch.Tensor, j: int) -> torch.Tensor:
-    """Value coordinates ``cond`` (B, n) with variable ``j`` dropped (NaN, its null value) on every row."""
-    return cond.float().index_fill(1, torch.tensor([j], device=cond.device), float("nan"))
-
-
 def official_dims(cfg: ModelConfig) -> tuple | None:
     """The input widths of the paper's code's condition (``official.INPUT_DIMS``) when ``cfg`` asks for its
     inputs (``cond_values="official"``), else None (value coordinates)."""
@@ -138,14 +126,11 @@ class ConditionEmbedding(nn.Module):
         self.kind, self.n, self.in_dims = kind, n_variables, in_dims
         if in_dims and kind != "per_variable_mlp":
             raise ValueError(f"condition inputs of widths {in_dims} need cond_embed='per_variable_mlp', not {kind!r}")
-        #: the variables with a table (all, or size alone: concepts.ALL_VARIABLES puts size third)
-        self.tabled = {"per_variable": range(n_variables), "mlp_and_per_variable": range(n_variables),
-                       "mlp_and_size_table": [SIZE]}.get(kind, [])
-        if kind == "mlp_and_size_table" and n_variables <= SIZE:
-            raise ValueError(f"cond_embed='mlp_and_size_table' needs the size variable: {n_variables} variables given")
+        #: the variables with a table: every one for "per_variable"
+        self.tabled = range(n_variables) if kind == "per_variable" else []
         if self.tabled:
             self.tables = nn.ModuleList(nn.Embedding(N_VALUES + 1, dim) for _ in self.tabled)
-        if kind in ("mlp", "mlp_and_per_variable", "mlp_and_size_table"):
+        if kind == "mlp":
             self.mlp = nn.Sequential(nn.Linear(n_variables * N_VALUES, dim), nn.GELU(), nn.Linear(dim, dim))
         if kind == "per_variable_mlp":  # per_variable_mlp: the official EmbedFC, one per variable
             self.nets = nn.ModuleList(nn.Sequential(nn.Linear(k, dim), nn.GELU(), nn.Linear(dim, dim))
@@ -157,9 +142,7 @@ class ConditionEmbedding(nn.Module):
         pairs = onehot(cond)  # (B, n, 2)
         if self.kind == "per_variable_mlp":
             return sum(net(pairs[:, j]) for j, net in enumerate(self.nets))
-        # mlp_and_size_table: size enters through its table alone (a dropped variable's one-hot is zeros)
-        mlp_in = onehot(drop_variable(cond, SIZE)) if self.kind == "mlp_and_size_table" else pairs
-        out = self.mlp(mlp_in.flatten(1)) if self.kind != "per_variable" else 0
+        out = self.mlp(pairs.flatten(1)) if self.kind == "mlp" else 0
         if self.tabled:
             for j, tab in zip(self.tabled, self.tables):
                 w = tab.weight  # (3, dim): value 0, value 1, null
@@ -183,8 +166,6 @@ class UNet(nn.Module):
             self.time1, self.time0 = nn.Linear(e, 2 * w), nn.Linear(e, 2 * w)
         else:
             self.cond = ConditionEmbedding(n_variables, e, cfg.cond_embed, official_dims(cfg))
-        if cfg.cond_stages == "size_coarse_shape_fine":  # self.cond serves the fine blocks, cond_coarse the rest
-            self.cond_coarse = ConditionEmbedding(n_variables, e, cfg.cond_embed, official_dims(cfg))
         self.inp = nn.Conv2d(3, w, 3, padding=1)
         self.down0, self.down1 = ResBlock(w, w, e), ResBlock(w, 2 * w, e)
         self.mid0, self.mid1 = ResBlock(2 * w, 2 * w, e), ResBlock(2 * w, 2 * w, e)
@@ -200,35 +181,23 @@ class UNet(nn.Module):
     def condition_parameters(self):
         """The parameters of the condition embedding(s)."""
         mods = (self.cond1, self.cond0) if self.cfg.cond == "multiply" else (self.cond,)
-        mods += (self.cond_coarse,) if self.cfg.cond_stages != "all" else ()
         return [p for m in mods for p in m.parameters()]
-
-    def stage_embeddings(self, temb, cond):
-        """The embeddings (time plus condition) of the full-resolution blocks and of the coarser ones: the same
-        unless ``cond_stages`` splits the variables (then size is dropped from the first, shape from the
-        second, as a NaN value coordinate); with ``cond="multiply"`` both are the time embedding alone."""
-        if self.cfg.cond == "multiply":
-            return temb, temb
-        if self.cfg.cond_stages == "all":
-            full = temb + self.cond(cond)
-            return full, full
-        return temb + self.cond(drop_variable(cond, SIZE)), temb + self.cond_coarse(drop_variable(cond, SHAPE))
 
     def forward(self, x_t, t, cond):
         """x_t: (B, 3, S, S); t: (B,) diffusion time in [0, 1]; cond: (B, n) value coordinates (NaN = dropped)."""
         temb = self.time(timestep_embedding(t, self.cfg.width))  # (B, e)
-        fine, coarse = self.stage_embeddings(temb, cond)
-        down_fine, down_coarse = (fine, coarse) if self.cfg.cond == "film" else (temb, temb)  # "up": mid, up only
-        h1 = self.down0(self.inp(x_t), down_fine)  # (B, w, S, S)
-        h2 = self.down1(F.avg_pool2d(h1, 2), down_coarse)  # (B, 2w, S/2, S/2)
-        m = self.mid0(F.avg_pool2d(h2, 2), down_coarse)  # (B, 2w, S/4, S/4)
-        m = self.mid1(self.attn(m), coarse)
+        emb = temb if self.cfg.cond == "multiply" else temb + self.cond(cond)  # time plus condition
+        down = emb if self.cfg.cond == "film" else temb  # "up": the condition enters the mid and up blocks only
+        h1 = self.down0(self.inp(x_t), down)  # (B, w, S, S)
+        h2 = self.down1(F.avg_pool2d(h1, 2), down)  # (B, 2w, S/2, S/2)
+        m = self.mid0(F.avg_pool2d(h2, 2), down)  # (B, 2w, S/4, S/4)
+        m = self.mid1(self.attn(m), emb)
         if self.cfg.cond == "multiply":  # ContextUnet: up = cemb * up + temb before each up stage
             m = self.cond1(cond)[:, :, None, None] * m + self.time1(temb)[:, :, None, None]
-        u = self.up1(torch.cat([F.interpolate(m, scale_factor=2.0), h2], 1), coarse)  # (B, 2w, S/2, S/2)
+        u = self.up1(torch.cat([F.interpolate(m, scale_factor=2.0), h2], 1), emb)  # (B, 2w, S/2, S/2)
         if self.cfg.cond == "multiply":
             u = self.cond0(cond)[:, :, None, None] * u + self.time0(temb)[:, :, None, None]
-        u = self.up0(torch.cat([F.interpolate(u, scale_factor=2.0), h1], 1), fine)  # (B, w, S, S)
+        u = self.up0(torch.cat([F.interpolate(u, scale_factor=2.0), h1], 1), emb)  # (B, w, S, S)
         return self.out(u.float())
 
 

@@ -198,7 +198,7 @@ def test_chapter8_smoke_two_seeds(tmp_path, probe_root, monkeypatch):
     corners read from the corner-search record (labelled), the judge's symmetry, emerged and kept, and the
     paper's own network."""
     monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
-    nb = run_chapter("08_beyond_the_paper", tmp_path, probe_root, scale="smoke", n_seeds=2)
+    nb = run_chapter("08_beyond_the_paper", tmp_path, probe_root, scale="smoke", n_seeds=2, train_axis=True)
     g = glued(nb)
     assert prose_refs("08_beyond_the_paper") <= set(g)
     assert g["far"] == "111" and g["n_seeds"] == "2"
@@ -235,9 +235,17 @@ def test_chapter8_smoke_two_seeds(tmp_path, probe_root, monkeypatch):
     assert re.match(r"(supported|refuted|not settled): the minimal corner commits at \d\.\d\d of the trajectory with a "
                     r"field (\d\.\d\d|nan) of its object, the mirrored at", g["locality"]), g["locality"]
     # emerged and kept from both corners
-    assert g["ek_minimal"].count("seed") == 2 and g["ek_mirrored"].count("seed") == 2
+    assert g["ek_minimal"].count("seed") == 3 and g["ek_mirrored"].count("seed") == 2
     assert g["ek_minimal_count"].startswith("emerged on ") and g["last_k"] == "3"
     assert g["fade_account"].startswith(("not tested", "seed "))  # smoke runs never reach the bar to lose it
+    assert g["drift_account"].startswith(("not tested", "seed "))
+    # retention on the axis's three minimal seeds, and the scale axis: both corners at widths 8 and 16, trained here
+    assert g["ret_seeds"] == "3 seeds (0, 1, 2)" and g["ret_source"] == "this build's run store"
+    assert g["axis_widths"] == "8 and 16" and g["axis_seeds"] == "0, 1"
+    for corner in ("minimal", "mirrored"):
+        assert re.match(r"(moved up|moved down|did not move|not settled) \(width 8 → 16, final: seed 0 ",
+                        g[f"moved_{corner}"]), g[f"moved_{corner}"]
+    assert len(re.findall(r"width \d+: \d+ min", g["axis_cost"])) == 4
     assert g["pn_gpu"].startswith(("none yet", "minimal set, paper_gpu_chapter4_", "mirrored set, paper_gpu_chapter4_"))
     assert n_figures(nb) >= 6
 

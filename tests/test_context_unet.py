@@ -58,7 +58,7 @@ def test_bad_combinations_are_refused():
 
 def test_existing_run_ids_are_unchanged():
     """The new field is left out of the hash at its default: the recorded runs keep their ids."""
-    rec = json.loads((ROOT / "benchmarks" / "results" / "seed_search_2026-11-28.json").read_text())
+    rec = json.loads((ROOT / "recipe_search" / "results" / "seed_search_2026-11-28.json").read_text())
     ids = {r["seed"]: r["run_id"] for r in rec["runs"] if r["candidate"] == "b64_drawn_ratio59"}
     assert ids and all(run_id(preset("cpu", seed=s)) == rid for s, rid in ids.items())
     assert run_id(preset("cpu", arch="context_unet", cond="multiply", cond_embed="per_variable_mlp")) != ids[0]

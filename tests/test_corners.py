@@ -1,12 +1,11 @@
-"""The corner search's verdict (cglib.corners) on constructed records, and its base recipe pinned to the preset."""
-import importlib.util
-from pathlib import Path
-
+"""One run read from its corner (cglib.corners) and the corner search's verdicts (recipe_search.verdicts), on
+constructed records."""
 import pandas as pd
 import pytest
 
 from cglib.concepts import all_classes, distances
-from cglib.corners import ALL_CORNERS, CORNERS, PROBE_CORNERS, corner_of, corner_summary, corner_verdict, far_class
+from cglib.corners import ALL_CORNERS, CORNERS, PROBE_CORNERS, corner_summary, far_class
+from recipe_search.verdicts import corner_of, corner_verdict
 
 STEPS = (160, 320, 480, 640, 800, 960)
 
@@ -23,14 +22,6 @@ def run_rows(candidate, corner, seed, far_curve, finished=True, d1=0.95):
                              distance=dist[c], in_train=dist[c] == 0, reject_rate=0.0, measured_shape=acc,
                              measured_color=1.0, measured_size=1.0, finished=finished))
     return rows
-
-
-def search_script():
-    """benchmarks/corner_search.py as a module (benchmarks/ is not a package)."""
-    spec = importlib.util.spec_from_file_location("corner_search", Path(__file__).parents[1] / "benchmarks" / "corner_search.py")
-    cs = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(cs)
-    return cs
 
 
 GOOD = (0.0, 0.1, 0.5, 0.9, 0.85, 0.95)
@@ -84,40 +75,10 @@ def test_missing_runs_leave_a_candidate_incomplete():
                                                                          "(fewer than 3 evaluations)")
 
 
-def test_the_search_base_is_the_cpu_preset_on_both_corners():
-    """Chapter 4's runs at `cpu` (the minimal set and its mirrored section) are the search's `base` runs."""
-    from cglib.config import preset
-    from cglib.runs import run_id
-    cs = search_script()
-    for corner, classes in CORNERS.items():
-        for s in cs.SEEDS:
-            assert run_id(cs.config("base", corner, s)) == run_id(preset("cpu", seed=s, train_classes=classes))
-    ids = {run_id(cs.config(n, "mirrored", 0)) for n in cs.CANDIDATES}
-    assert len(ids) == len(cs.CANDIDATES)  # every candidate changes the recipe
-    with pytest.raises(KeyError):
-        cs.config("nonexistent", "minimal", 0)
-
-
-def test_the_search_trains_six_runs_per_candidate():
-    cs = search_script()
-    jobs = cs.make_jobs(["base", "small_wide"], list(CORNERS), cs.SEEDS)
-    assert len(jobs) == 12 and {(c, s) for n, c, s, _ in jobs if n == "base"} == {(c, s) for c in CORNERS for s in (0, 1, 2)}
-    for n, corner, s, cfg in jobs:
-        assert cfg.train.train_classes == CORNERS[corner] and cfg.train.seed == s and cfg.train.n_eval_final == 200
-    assert jobs[0][2] == jobs[3][2] == 0  # seeds outermost: the first pair of a screen is one seed's
-    # a confirm can start with a candidate's weakest runs: --only keeps those corner:seed pairs, and refuses others
-    some = cs.make_jobs(["base", "small_wide"], list(CORNERS), cs.SEEDS, "minimal:1,mirrored:2")
-    assert [(n, c, s) for n, c, s, _ in some] == [("base", "minimal", 1), ("small_wide", "minimal", 1),
-                                                  ("base", "mirrored", 2), ("small_wide", "mirrored", 2)]
-    for bad in ("minimal:7", "other:1", "minimal"):
-        with pytest.raises(ValueError, match="corner:seed pairs"):
-            cs.make_jobs(["base"], list(CORNERS), cs.SEEDS, bad)
-
-
 def test_best_candidate_needs_all_six_runs_and_ranks_by_the_worst_run():
     import numpy as np
 
-    from cglib.corners import best_candidate
+    from recipe_search.verdicts import best_candidate
     idx = pd.MultiIndex.from_tuples([(n, c, s) for n in ("a", "b", "c") for c in CORNERS for s in (0, 1, 2)],
                                     names=["candidate", "corner", "seed"])
     low = {"a": 0.3, "b": 0.5, "c": 0.9}  # each candidate's worst run; c misses one run's judgement
@@ -131,7 +92,7 @@ def test_best_candidate_needs_all_six_runs_and_ranks_by_the_worst_run():
 @pytest.mark.parametrize("after,verdict", [((0.3, 0.4, 0.5), "supported"), ((0.05, 0.0, 0.1), "refuted"),
                                            ((0.5, 0.0, 0.0), "not settled")])
 def test_lifts_needs_a_rise_past_the_noise_on_every_seed(after, verdict):
-    from cglib.corners import lifts
+    from recipe_search.verdicts import lifts
     before = (0.0, 0.05, 0.0)
     rows = [dict(candidate=n, corner="mirrored", seed=s, concept_class=cls, step=step,
                  acc=(v if step > 160 else 0.9) if cls == "010" else 0.5)  # an early 0.9 outside the last three
@@ -167,7 +128,7 @@ def test_contrasts_name_each_step_from_the_origin_and_the_mirror_is_weaker():
 
 def test_step_counts_weight_a_variable_from_either_corner():
     """A data frequency named by the variable it teaches means the same step from both corners."""
-    from cglib.corners import step_counts
+    from recipe_search.verdicts import step_counts
     assert dict(step_counts(CORNERS["mirrored"], {"shape": 2})) == {"011": 2000, "101": 1000, "110": 1000, "111": 1000}
     assert dict(step_counts(CORNERS["minimal"], {"shape": 2})) == {"000": 1000, "001": 1000, "010": 1000, "100": 2000}
     odd = dict(step_counts(CORNERS["minimal"], {"size": 1.5, "color": 3}, total=999))
@@ -175,15 +136,11 @@ def test_step_counts_weight_a_variable_from_either_corner():
     for bad in ({"texture": 2}, {"shape": 0}, {"shape": True}):
         with pytest.raises(ValueError, match="step weights"):
             step_counts(CORNERS["minimal"], bad)
-    cs = search_script()  # the search's frequency candidate trains on these counts, at the same 5000 images
-    cfg = cs.config("additive_equal_area_shape2x", "mirrored", 1)
-    assert dict(cfg.train.counts)["011"] == 2000 and cfg.train.seed == 1
-    assert "step_weights" in cs.CANDIDATES["additive_equal_area_shape2x"]  # left in the record's overrides
 
 
 def test_peak_and_end_finds_each_runs_far_class_its_peak_and_what_is_left():
     """A far class that rises and then falls shows a peak above its end; one that holds does not."""
-    from cglib.corners import peak_and_end
+    from recipe_search.verdicts import peak_and_end
     lost = (0.1, 0.6, 0.9, 0.5, 0.2, 0.0)
     pe = peak_and_end(frame(x={("mirrored", 2): {"far_curve": lost}}), "x")
     assert len(pe) == 6 and set(pe.far) == {"111", "000"}
@@ -204,9 +161,6 @@ def test_probe_corners_are_star_shaped_and_named():
         origin = train[0]
         for j in range(3):
             assert sum(c[j] != origin[j] for c in train) == 1
-    cs = search_script()
-    cfg = cs.config("base", "large_triangle", 1)
-    assert cfg.train.train_classes == PROBE_CORNERS["large_triangle"] and cfg.train.seed == 1
 
 
 def probe_summary(finals):
@@ -223,7 +177,8 @@ def probe_summary(finals):
     ((0.0, 0.1, 0.2), (0.0, 0.1, 0.1), None),  # both fail: every account is refuted
 ])
 def test_probe_verdict_names_the_account_the_probe_corners_support(small_circle, large_triangle, supported):
-    from cglib.corners import ACCOUNTS, corner_outcome, probe_verdict
+    from cglib.corners import corner_outcome
+    from recipe_search.verdicts import ACCOUNTS, probe_verdict
     outcome, verdict = probe_verdict(probe_summary(
         {"minimal": (0.99, 0.82, 0.99), "mirrored": (0.0, 0.1, 0.0), "small_circle": small_circle,
          "large_triangle": large_triangle}))
@@ -240,7 +195,7 @@ def test_probe_verdict_names_the_account_the_probe_corners_support(small_circle,
 
 
 def test_probe_corner_runs_never_enter_a_recipe_verdict():
-    from cglib.corners import best_candidate
+    from recipe_search.verdicts import best_candidate
     f = frame(good={})
     summ = corner_summary(pd.concat([f, pd.DataFrame(run_rows("good", "small_circle", 0, (0.0,) * 6))]))
     assert summ.loc[("good", "small_circle", 0), "far"] == "110"

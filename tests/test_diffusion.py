@@ -53,13 +53,12 @@ def test_forward_process_endpoints():
     assert d.q_sample(x0, torch.tensor([999]), eps).mean().item() < 0.01
 
 
-@pytest.mark.parametrize("cond,embed,stages", [
-    ("up", "per_variable", "all"), ("film", "per_variable", "all"), ("film", "mlp", "all"),
-    ("multiply", "per_variable_mlp", "all"), ("film", "per_variable_mlp", "all"), ("film", "mlp_and_per_variable", "all"),
-    ("film", "mlp_and_size_table", "all"), ("film", "mlp", "size_coarse_shape_fine")])
+@pytest.mark.parametrize("cond,embed", [
+    ("up", "per_variable"), ("film", "per_variable"), ("film", "mlp"),
+    ("multiply", "per_variable_mlp"), ("film", "per_variable_mlp")])
 @pytest.mark.parametrize("n", [3, 4])
-def test_unet_shapes(cond, embed, stages, n):
-    m = UNet(ModelConfig(width=16, cond=cond, cond_embed=embed, attention=True, p_uncond=0.1, cond_stages=stages), n)
+def test_unet_shapes(cond, embed, n):
+    m = UNet(ModelConfig(width=16, cond=cond, cond_embed=embed, attention=True, p_uncond=0.1), n)
     x = torch.randn(2, 3, 28, 28)
     c = torch.tensor([[0.0] * n, [float("nan")] * n])  # second row: the null condition
     assert m(x, torch.rand(2), c).shape == x.shape
@@ -89,45 +88,18 @@ def test_value_coordinates_reproduce_the_index_embeddings(embed):
     assert torch.equal(m(coords), old)
 
 
-def test_joint_and_additive_embedding_is_the_sum_of_its_two_paths():
-    torch.manual_seed(0)
-    m = UNet(ModelConfig(width=8, cond_embed="mlp_and_per_variable")).cond
-    c = torch.tensor([[0.0, 1.0, 0.3], [1.0, float("nan"), 0.0]])
-    alone = UNet(ModelConfig(width=8, cond_embed="per_variable")).cond
-    alone.load_state_dict({k: v for k, v in m.state_dict().items() if k.startswith("tables")})
-    from cglib.unet import onehot
-    assert torch.allclose(m(c), alone(c) + m.mlp(onehot(c).flatten(1)))
-
-
-def test_size_table_makes_size_additive_and_leaves_shape_and_colour_joint():
-    """mlp_and_size_table: switching size adds the same vector whatever shape and colour are (the table); the
-    joint MLP still binds shape and colour (switching shape moves the embedding by an amount that depends on
-    colour). The second assert fails for a purely additive embedding, the first for the joint MLP."""
-    torch.manual_seed(0)
-    m = UNet(ModelConfig(width=8, cond_embed="mlp_and_size_table")).cond
-    e = lambda *c: m(torch.tensor([c], dtype=torch.float))[0]
-    d_size = [e(s, c, 1) - e(s, c, 0) for s in (0, 1) for c in (0, 1)]
-    assert all(torch.allclose(d, d_size[0], atol=1e-6) for d in d_size)
-    assert not torch.allclose(e(1, 0, 0) - e(0, 0, 0), e(1, 1, 0) - e(0, 1, 0), atol=1e-4)
-    with pytest.raises(ValueError, match="needs the size variable"):
-        UNet(ModelConfig(width=8, cond_embed="mlp_and_size_table"), n_variables=2)
-
-
-def test_stage_split_hides_size_from_fine_blocks_and_shape_from_coarse_ones():
-    """cond_stages='size_coarse_shape_fine': the full-resolution embedding does not move with size, the coarse
-    one does not move with shape, and each moves with the variable it keeps (so the test can fail both ways)."""
-    torch.manual_seed(0)
-    m = UNet(ModelConfig(width=8, cond_embed="mlp", cond_stages="size_coarse_shape_fine"))
-    temb = torch.zeros(4, 32)
-    c = torch.tensor([[0.0, 0, 0], [0, 0, 1], [1, 0, 0], [0, 1, 0]])  # origin, size, shape and colour switched
-    fine, coarse = m.stage_embeddings(temb, c)
-    assert torch.equal(fine[0], fine[1]) and not torch.allclose(fine[0], fine[2])
-    assert torch.equal(coarse[0], coarse[2]) and not torch.allclose(coarse[0], coarse[1])
-    assert not torch.allclose(fine[0], fine[3]) and not torch.allclose(coarse[0], coarse[3])  # colour in both
-    with pytest.raises(ValueError, match="cond_stages"):
-        ModelConfig(cond="multiply", cond_embed="per_variable_mlp", cond_stages="size_coarse_shape_fine")
-    with pytest.raises(ValueError, match="cond_stages"):
-        ModelConfig(cond_stages="size_fine")
+def test_retired_condition_options_stop_with_the_commit_that_had_them():
+    """The corner search's embeddings and stage split are retired: asking for one names what is allowed, and
+    a stored run made with one names the commit to read it with (config.RETIRED_AT)."""
+    from cglib.config import RETIRED_AT, ExperimentConfig
+    with pytest.raises(ValueError, match="cond_embed='mlp_and_size_table'.*per_variable, mlp, per_variable_mlp"):
+        ModelConfig(cond_embed="mlp_and_size_table")
+    d = ExperimentConfig().to_dict()
+    d["model"]["cond_stages"] = "size_coarse_shape_fine"
+    with pytest.raises(ValueError, match=f"model.cond_stages='size_coarse_shape_fine'.*{RETIRED_AT}"):
+        ExperimentConfig.from_dict(d)
+    d["model"]["cond_stages"] = "all"  # the value every kept run had: read back as before
+    assert ExperimentConfig.from_dict(d) == ExperimentConfig()
 
 
 def test_overprompting_pushes_past_the_values():
@@ -176,15 +148,10 @@ def test_stochastic_ddim_step_by_hand():
     assert d.step_ddim(x0, eps, tp, t, eta=0.0, noise=z).item() == pytest.approx(d.step_ddim(x0, eps, tp).item())
 
 
-def test_eta_changes_samples_but_not_old_run_ids():
-    from cglib.config import preset
-    from cglib.runs import run_id
-    assert run_id(preset("smoke", eta=0.0)) == run_id(preset("smoke"))
+def test_eta_changes_samples():
     m = UNet(ModelConfig(width=8))
     c = torch.zeros(2, 3)
     d = Diffusion(DiffusionConfig(T=20, sample_steps=5))
     a = d.sample(m, c, 12, generator=torch.Generator().manual_seed(0))
     b = d.sample(m, c, 12, generator=torch.Generator().manual_seed(0), eta=1.0)
     assert a.shape == b.shape and not torch.allclose(a, b)
-    with pytest.raises(ValueError, match="DiffusionConfig.eta"):
-        DiffusionConfig(eta=1.5)

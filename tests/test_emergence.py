@@ -50,7 +50,7 @@ def test_hidden_capability_reports_plain_and_overprompted_first_steps():
 
 
 def test_seed_search_verdict_fails_on_one_finished_seed_and_passes_only_on_all():
-    from cglib.emergence import seed_search_summary, seed_search_verdict
+    from recipe_search.verdicts import seed_search_summary, seed_search_verdict
     rows = []
     for cand, finals in (("good", (0.9, 0.85, 0.95)), ("bad", (0.6, None, None)), ("half", (0.9, None, None))):
         for seed, a in enumerate(finals):
@@ -65,7 +65,7 @@ def test_seed_search_verdict_fails_on_one_finished_seed_and_passes_only_on_all()
 
 
 def test_chosen_candidate_prefers_passing_then_most_seeds_then_best_worst():
-    from cglib.emergence import chosen_candidate
+    from recipe_search.verdicts import chosen_candidate
     def table(rows):
         return pd.DataFrame(rows, columns=["candidate", "finished seeds", "worst", "verdict"]).set_index("candidate")
     # a passing candidate wins over a failing one with a higher worst seed on fewer seeds
@@ -81,7 +81,7 @@ def test_chosen_candidate_prefers_passing_then_most_seeds_then_best_worst():
 
 
 def test_passing_steps_are_the_steps_where_every_seed_reaches():
-    from cglib.emergence import passing_steps
+    from recipe_search.verdicts import passing_steps
     rows = [{"candidate": "a", "seed": s, "step": k, "concept_class": c, "acc": acc}
             for s, curve in ((0, (0.1, 0.95, 1.0, 0.99)), (1, (0.1, 0.85, 0.45, 0.82)))
             for k, a in zip((160, 640, 960, 1954), curve) for c, acc in (("111", a), ("000", 1.0))]
@@ -94,7 +94,8 @@ def test_passing_steps_are_the_steps_where_every_seed_reaches():
 
 
 def test_fmt_acc_never_rounds_onto_the_other_side_of_the_bar():
-    from cglib.emergence import fmt_acc, seed_search_verdict
+    from cglib.emergence import fmt_acc
+    from recipe_search.verdicts import seed_search_verdict
     assert fmt_acc(0.795) == "0.795" and fmt_acc(0.8) == "0.80" and fmt_acc(0.52) == "0.52"
     assert fmt_acc(0.8149, bar=0.812) == "0.815"  # rounding down below the bar is caught too
     s = pd.DataFrame([{"candidate": "a", "seed": k, "finished": True, "111": a} for k, a in ((0, 0.955), (1, 0.8), (2, 0.795))])

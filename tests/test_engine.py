@@ -78,21 +78,3 @@ def test_a_bf16_smoke_run_trains_like_fp32(run_root, path):
     assert loss[1] == pytest.approx(loss[0], rel=0.10), loss
 
 
-@pytest.mark.slow
-def test_compiled_run_matches_eager_and_stores_plain_weights(run_root):
-    """``compile=True`` is part of the run id (default: ids unchanged), computes the loss the eager network
-    computes, and stores the plain modules' weights (a checkpoint reads back without torch.compile)."""
-    assert run_id(preset("smoke", compile=True)) != run_id(preset("smoke"))
-    with pytest.raises(ValueError, match="compile"):
-        preset("smoke", compile="yes")
-    cfg = preset("smoke", width=8, compile=True, epochs=0.5)
-    torch.manual_seed(0)
-    model, d = training.build(cfg, torch.device("cpu"))
-    x0, cond = torch.rand(8, 3, 28, 28) * 2 - 1, torch.randint(0, 2, (8, 3)).float()
-    eager = d.loss(model, x0, cond, generator=torch.Generator().manual_seed(1)).item()
-    compiled = d.loss(torch.compile(model), x0, cond, generator=torch.Generator().manual_seed(1)).item()
-    assert compiled == pytest.approx(eager, rel=1e-4)
-    run = training.train(cfg, run_root, progress=False)
-    assert run.finished and run.table().acc.notna().all()
-    ck = torch.load(run.checkpoint_path, weights_only=False)
-    assert not any(k.startswith("_orig_mod") for k in (*ck["model"], *ck["ema"]))

@@ -1,4 +1,4 @@
-"""The research log (book/research_log): every record in benchmarks/results/ is catalogued and shown by the
+"""The research log (book/research_log): every record in recipe_search/results/ is catalogued and shown by the
 page, with its remaking command and machine; the budget section reads the newest records."""
 import os
 import re
@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from cglib.records import CATALOG, entry, record_files
+from recipe_search.catalog import CATALOG, RESULTS, entry, record_files
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 
 
 def test_every_record_has_a_catalogue_entry_and_every_entry_a_record():
@@ -18,24 +17,28 @@ def test_every_record_has_a_catalogue_entry_and_every_entry_a_record():
     for p in files:
         e = entry(p)  # raises, naming the fix, for a record nobody catalogued
         # a command remakes its record, from this checkout or from the commit it names first
-        assert re.match(r"(git checkout [0-9a-f]{7,} && )?python benchmarks/", e["command"]) and e["machine"] and e["decided"]
+        assert re.match(r"(git checkout [0-9a-f]{7,} && )?python (benchmarks|recipe_search)/", e["command"]) and e["machine"] and e["decided"]
         script = e["script"].split(" ")[0]
         assert (ROOT / script).exists() or "retired; git show" in e["script"], f"{p.name}: {script} is gone"
-    assert set(CATALOG) == {p.stem for p in files}, "a catalogue entry names a record that is not in benchmarks/results"
+    assert set(CATALOG) == {p.stem for p in files}, "a catalogue entry names a record that is not in recipe_search/results"
 
 
 def test_an_uncatalogued_record_is_refused_with_the_fix(tmp_path):
-    with pytest.raises(KeyError, match="no entry in cglib.records.CATALOG"):
+    with pytest.raises(KeyError, match="no entry in recipe_search.catalog.CATALOG"):
         entry(tmp_path / "new_search_2027-01-01.json")
 
 
 def test_every_benchmark_script_remakes_a_shown_record_or_a_readme_figure():
-    """No script in benchmarks/ reproduces a record that no page shows."""
+    """No script in benchmarks/ or recipe_search/ reproduces a record that no page shows or reads."""
     readme = (ROOT / "README.md").read_text()
     remakers = {e["script"].split(" ")[0] for e in CATALOG.values()}
-    for script in sorted((ROOT / "benchmarks").glob("*.py")):
-        rel = f"benchmarks/{script.name}"
-        assert rel in remakers or rel in readme, f"{rel} remakes no shown record and the README quotes nothing of it"
+    scripts = [*(ROOT / "benchmarks").glob("*.py"), *(ROOT / "recipe_search").glob("[a-z]*_*.py")]
+    assert {"seed_search.py", "sampler_eval.py"} <= {p.name for p in scripts}
+    for script in sorted(scripts):
+        rel = script.relative_to(ROOT).as_posix()
+        pages = "".join(p.read_text() for p in (ROOT / "book").glob("*.py"))  # a chapter that reads its record
+        assert rel in remakers or rel in readme or rel in pages, \
+            f"{rel} remakes no shown record, no page reads its record and the README quotes nothing of it"
 
 
 @pytest.mark.slow
@@ -125,7 +128,7 @@ def test_a_run_missing_from_the_store_is_read_from_the_record_that_holds_it(tmp_
     """The corner search's --collect takes the minimal set's base runs from the seed search's record (the same
     run ids), saying which record and machine they come from; a run no record holds is not invented."""
     from cglib.config import preset
-    from cglib.records import MACHINE_2026_11_28, recorded_entry, run_entry
+    from recipe_search.catalog import MACHINE_2026_11_28, recorded_entry, run_entry
     from cglib.runs import run_id
     e = recorded_entry(run_id(preset("cpu", seed=1)), RESULTS)
     assert e["finished"] and e["trained_on"].startswith("seed_search_2026-11-28.json: " + MACHINE_2026_11_28)

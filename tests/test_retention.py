@@ -34,7 +34,7 @@ def test_emerged_and_kept_are_separate_verdicts():
 
 
 class _FakeRun:
-    """What fade_account reads of a run: its config and a grid of the far class at each evaluation."""
+    """What fade_table reads of a run: its config and a grid of the far class at each evaluation."""
 
     def __init__(self, grids):
         from cglib.config import preset
@@ -51,19 +51,33 @@ def test_the_fading_account_is_supported_by_shrinking_and_refuted_by_a_steady_ob
     import numpy as np
 
     from cglib.render import render
-    from cglib.retention import fade_account
+    from cglib.retention import fade_account, fade_table
     rc = _FakeRun({}).cfg.train.render_config()
     small = render(["111"] * 8, seed=1, cfg=rc)  # small blue triangles, as the peak drew them
     blank = np.ones_like(small)  # empty canvases
     fading = _FakeRun({160: small, 320: small, 480: blank, 640: blank, 800: blank})
-    verdict, tab = fade_account(fading, "111", peak_step=320)
+    tab = fade_table(fading, "111")
+    verdict = fade_account(tab, peak_step=320)
     assert verdict.startswith("supported"), verdict  # a grid with no object at all has radius 0
     assert tab.loc[800, "tiny"] == 1.0 and tab.loc[320, "tiny"] == 0.0
     steady = _FakeRun({s: small for s in (160, 320, 480, 640, 800)})
-    assert fade_account(steady, "111", peak_step=320)[0].startswith("refuted")
+    assert fade_account(fade_table(steady, "111"), peak_step=320).startswith("refuted")
     # objects that shrink to specks: the radius falls and the specks rise
     specks = small.copy()
     specks[:] = 1.0
     specks[:, :, 12:14, 12:14] = np.array([0.1, 0.1, 0.9])[None, :, None, None]
-    v = fade_account(_FakeRun({160: small, 320: small, 480: specks, 640: specks, 800: specks}), "111", 320)[0]
+    v = fade_account(fade_table(_FakeRun({160: small, 320: small, 480: specks, 640: specks, 800: specks}), "111"), 320)
     assert v.startswith("supported"), v
+
+
+def test_the_drift_account_needs_the_skewness_to_rise_and_the_in_between_share_to_grow():
+    import pandas as pd
+
+    from cglib.retention import drift_account
+    steps = [160, 320, 480, 640, 800]
+    curve = lambda q, b: pd.DataFrame({"step": steps, "skew_q50": q, "shape_between": b})
+    drifting = curve([-0.5, -0.45, -0.2, -0.15, -0.12], [0.0, 0.05, 0.5, 0.6, 0.7])
+    assert drift_account(drifting, 320).startswith("supported")
+    assert drift_account(curve([-0.5] * 5, [0.0] * 5), 320).startswith("refuted")
+    half = curve([-0.5, -0.45, -0.2, -0.15, -0.12], [0.0] * 5)  # rounder, but still read as triangles
+    assert drift_account(half, 320).startswith("not settled")

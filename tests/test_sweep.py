@@ -8,7 +8,8 @@ import pytest
 import cglib.train
 from cglib.config import preset, with_steps
 from cglib.runs import Run
-from cglib.sweep import critical_count, onset_count, onset_order, sweep, sweep_table
+from cglib.onsets import critical_count, onset_count, onset_order
+from cglib.sweep import sweep, sweep_table
 
 
 def _count_cfg(k, **kw):

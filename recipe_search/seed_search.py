@@ -10,12 +10,12 @@ single-threaded runs train at a time (the 2-core machine's best throughput), thr
 of a finished run judges 200 samples per class (``n_eval_final``); earlier ones 40.
 
 Usage:
-  python benchmarks/seed_search.py --candidates base,drawn --stop-at 1120     # screen
-  python benchmarks/seed_search.py --candidates drawn                         # confirm (train to the end)
-  python benchmarks/seed_search.py --collect --out benchmarks/results/seed_search_<date>.json
-  python benchmarks/seed_search.py --candidates b64_drawn_ratio59 --budget-steps 640 \
-      --out benchmarks/results/budget_check_<date>.json     # the same recipe at a smaller budget
-Prints one row per candidate and seed (``emergence.seed_search_summary``: the last step, the accuracy
+  python recipe_search/seed_search.py --candidates base,drawn --stop-at 1120     # screen
+  python recipe_search/seed_search.py --candidates drawn                         # confirm (train to the end)
+  python recipe_search/seed_search.py --collect --out recipe_search/results/seed_search_<date>.json
+  python recipe_search/seed_search.py --candidates b64_drawn_ratio59 --budget-steps 640 \
+      --out recipe_search/results/budget_check_<date>.json     # the same recipe at a smaller budget
+Prints one row per candidate and seed (``recipe_search.verdicts.seed_search_summary``: the last step, the accuracy
 (with rejection) of the distance-1 classes and of `111` there, `111`'s rejections and per-variable
 accuracies, its best plain and overprompted accuracy), then each candidate's verdict and the chosen one.
 """
@@ -116,8 +116,9 @@ def main():
         where = "trained as Ray tasks"
     if a.budget_steps is not None:
         where += f", each stopped at {a.budget_steps} steps (--budget-steps) and judged there"
-    from cglib.records import machine, run_entry
-    record = {"what": f"benchmarks/seed_search.py: candidates for the cpu preset on seeds "
+    from cglib.records import machine
+    from recipe_search.catalog import run_entry
+    record = {"what": f"recipe_search/seed_search.py: candidates for the cpu preset on seeds "
                       f"{', '.join(map(str, seeds))}, {where}; "
                       "acc = accuracy with rejection, 40 samples per class per evaluation and 200 at the last "
                       "evaluation of a finished run",
@@ -129,8 +130,8 @@ def main():
         if e:
             record["runs"].append(e)
     if record["runs"]:
-        from cglib.emergence import (REACHED, chosen_candidate, record_frame, seed_search_summary,
-                                     seed_search_verdict)
+        from cglib.emergence import REACHED, record_frame
+        from recipe_search.verdicts import chosen_candidate, seed_search_summary, seed_search_verdict
         summ = seed_search_summary(record_frame(record), "111")
         print(summ.to_string(float_format=lambda v: f"{v:.2f}"))
         verd = seed_search_verdict(summ, cls="111", reached=REACHED)

@@ -2,7 +2,7 @@
 deterministic DDIM (eta 0), stochastic DDIM (eta > 0) or ancestral DDPM, scored by the evaluator
 that can reject.  Sampling is evaluation only: nothing in the run store changes.
 
-Usage: python benchmarks/sampler_eval.py RUN_DIR [RUN_DIR ...] [--n 100] [--samplers 20:0,20:1,40:1]
+Usage: python recipe_search/sampler_eval.py RUN_DIR [RUN_DIR ...] [--n 100] [--samplers 20:0,20:1,40:1]
        [--classes 101,110,011,111] [--out results.json]
 A sampler is STEPS:ETA for DDIM, or "ddpm" (all T ancestral steps, about T/20 times slower).
 """
@@ -47,7 +47,7 @@ def main():
             print(f"{run.id} {spec:>6s} " + " ".join(f"{c}:{v:.2f}" for c, v in acc.items()) + f"  ({row['seconds']} s)",
                   flush=True)
     if a.out:
-        Path(a.out).write_text(json.dumps({"what": "benchmarks/sampler_eval.py " + " ".join(sys.argv[1:]), "rows": out}))
+        Path(a.out).write_text(json.dumps({"what": "recipe_search/sampler_eval.py " + " ".join(sys.argv[1:]), "rows": out}))
 
 
 if __name__ == "__main__":
