@@ -338,25 +338,29 @@ else:
 # (a triangle's corners look alike at every size) and composes; if it is decided while the field
 # still covers the object, the network draws a whole object it has seen, shape bound to size.
 #
-# The measurement (`cglib.mechanism`), on each trained run of both corners: the far class's samples
+# The measurement (`cglib.mechanism`), on each trained run of each corner: the far class's samples
 # are followed through the sampler. At every step the shape is read off the predicted clean image,
 # and the **commit step** is where that reading stops changing (0: the first step, 1: the last).
 # For the first eight samples the **field radius** is measured there: the RMS distance of the input
 # pixels that the predicted centre pixel depends on (from the gradient). It is set against the
 # radius of the object finally drawn.
 #
-# **The prediction, made before the run.** The locality account predicts that the minimal corner
-# commits with a field smaller than its object (ratio below 1) and the mirrored corner with a field
-# at least as large. The result refutes the account if the two corners commit at the same step with
-# the same ratio (within 0.2), or if the minimal corner's ratio is the larger. The concept-signal and
-# embedding accounts make no prediction here. Measured: {glue:text}`locality`.
+# **The prediction, made before the run.** The locality account predicts, for the four corners: the
+# minimal set (whose far class composes) commits with a field smaller than its object (ratio below
+# 1); the mirrored set and the two probe corners (whose far classes fail) commit with a field at least
+# as large. The result refutes the account if a failing corner commits at the same step with the same
+# ratio as the minimal one (within 0.2), or with a ratio no larger. The concept-signal and embedding
+# accounts make no prediction here. Measured on {glue:text}`mech_corners`: {glue:text}`locality`.
 
 # %% tags=["hide-input"]
 from cglib.mechanism import commit_summary, locality_verdict, trajectory
 from cglib.train import load_model
 
 traj = {}
-for name, rs in (("minimal", runs), ("mirrored", mruns)):
+mech_runs = {"minimal": runs, "mirrored": mruns, **(prob if probe_corners else {})}
+glue("mech_corners", ", ".join(mech_runs) + ("" if probe_corners else " (the probe corners' networks are measured "
+                                               "when this page trains them: `probe_corners=True`)"))
+for name, rs in mech_runs.items():
     for r in rs:
         model, diffusion = load_model(r, device)
         cls = far_class(r.cfg.train.train_classes)
@@ -365,7 +369,7 @@ for name, rs in (("minimal", runs), ("mirrored", mruns)):
 mech = pd.DataFrame([{"corner": c, "seed": s, **commit_summary(t)} for (c, s), t in traj.items()])
 glue("locality", locality_verdict(mech) + " (medians over seeds; per seed in the table)")
 fig, axes = plt.subplots(2, 1, figsize=(6.4, 5.4), sharex=True)
-for name, color in (("minimal", "C0"), ("mirrored", "C3")):
+for name, color in zip(mech_runs, ("C0", "C3", "C2", "C1")):
     for (c, s), t in traj.items():
         if c == name:
             k = np.linspace(0, 1, len(t["times"]))

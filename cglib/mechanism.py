@@ -108,16 +108,18 @@ def commit_summary(traj: dict) -> dict:
 
 
 def locality_verdict(table: pd.DataFrame, margin: float = 0.2) -> str:
-    """The locality account against per-run ``commit_summary`` rows with a ``corner`` column (one composing
-    corner, one failing): supported when the composing corner commits with a field smaller than its object
-    (ratio < 1) and the failing one with a field at least as large (ratio >= 1); refuted when the two corners'
-    median ratios and commit steps are within ``margin`` of each other, or the order is reversed."""
+    """The locality account against per-run ``commit_summary`` rows with a ``corner`` column: ``minimal`` (the
+    corner that composes) and one or more that fail (``mirrored``, and the probe corners when trained).
+    Supported when the minimal corner commits with a field smaller than its object (ratio < 1) and every failing
+    corner with a field at least as large (ratio >= 1); refuted when a failing corner's median ratio and commit
+    step are both within ``margin`` of the minimal corner's, or its ratio is no larger; else not settled."""
     med = table.groupby("corner")[["ratio", "commit"]].median()
-    a, b = med.loc["minimal"], med.loc["mirrored"]
-    same = abs(a.ratio - b.ratio) < margin and abs(a.commit - b.commit) < margin
-    if same or a.ratio >= b.ratio:
-        return (f"refuted: the minimal corner commits at {a.commit:.2f} of the trajectory with a field {a.ratio:.2f} "
-                f"of its object, the mirrored at {b.commit:.2f} with {b.ratio:.2f}")
-    verdict = "supported" if a.ratio < 1 <= b.ratio else "not settled"
+    a = med.loc["minimal"]
+    others = [c for c in ("mirrored", *sorted(set(med.index) - {"minimal", "mirrored"})) if c in med.index]
+    refuted = [c for c in others if a.ratio >= med.loc[c, "ratio"] or
+               (abs(a.ratio - med.loc[c, "ratio"]) < margin and abs(a.commit - med.loc[c, "commit"]) < margin)]
+    verdict = ("refuted" if refuted else
+               "supported" if a.ratio < 1 and all(med.loc[c, "ratio"] >= 1 for c in others) else "not settled")
     return (f"{verdict}: the minimal corner commits at {a.commit:.2f} of the trajectory with a field {a.ratio:.2f} "
-            f"of its object, the mirrored at {b.commit:.2f} with {b.ratio:.2f}")
+            f"of its object, " + ", ".join(f"the {c} at {med.loc[c, 'commit']:.2f} with {med.loc[c, 'ratio']:.2f}"
+                                             for c in others))

@@ -232,6 +232,7 @@ def test_chapter8_smoke_two_seeds(tmp_path, probe_root, monkeypatch):
                     r"passed on no seed)", g["judge_verdict"]), g["judge_verdict"]
     assert g["judge_mirrored"].count("seed") == 2 and g["judge_retention"].count("seed") == 2
     # the locality test: a computed verdict that names both corners' commit steps and field ratios
+    assert g["mech_corners"].startswith("minimal, mirrored (the probe corners' networks are measured when")
     assert re.match(r"(supported|refuted|not settled): the minimal corner commits at \d\.\d\d of the trajectory with a "
                     r"field (\d\.\d\d|nan) of its object, the mirrored at", g["locality"]), g["locality"]
     # emerged and kept from both corners

@@ -32,3 +32,12 @@ def test_the_locality_verdict_can_go_either_way():
     assert locality_verdict(table(1.3, 0.6)).startswith("refuted")  # the order reversed
     assert locality_verdict(table(0.9, 1.0)).startswith("refuted")  # the same within the margin
     assert locality_verdict(table(0.5, 0.9)).startswith("not settled")  # apart, but both fields smaller
+
+
+def test_the_locality_verdict_reads_every_failing_corner_it_is_given():
+    rows = lambda **r: pd.DataFrame([{"corner": c, "ratio": v, "commit": 0.5} for c, v in r.items()])
+    ok = locality_verdict(rows(minimal=0.6, mirrored=1.3, small_circle=1.2, large_triangle=1.4))
+    assert ok.startswith("supported") and ok.endswith("the large_triangle at 0.50 with 1.40, the small_circle at 0.50 "
+                                                      "with 1.20") and "the mirrored at 0.50 with 1.30" in ok
+    # one probe corner that commits as the minimal one does refutes the account, whatever the mirrored shows
+    assert locality_verdict(rows(minimal=0.6, mirrored=1.3, small_circle=0.65)).startswith("refuted")
