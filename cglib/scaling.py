@@ -106,6 +106,21 @@ def run_rows(key: tuple, cfg: ExperimentConfig, metrics: list[dict], wall_s: flo
              "run_id": run_id(cfg)} for m in metrics]
 
 
+def capacity_verdict(points: pd.DataFrame, noise: float = NOISE) -> str:
+    """The account "the mirrored corner fails only for lack of capacity", judged on the axis (chapter 8 states the
+    rule before the runs): supported when the mirrored far class moves up with width on every seed (``moved``);
+    refuted when it does not move while the minimal far class moves up or holds at ``REACHED`` (mean over
+    seeds) at the largest width; else not settled."""
+    up, mir = moved(points, "minimal", noise=noise)[0], moved(points, "mirrored", noise=noise)[0]
+    top = points[(points.corner == "minimal") & (points.width == points.width.max())].final.mean()
+    if mir.startswith("moved up"):
+        return "supported: the mirrored far class rises with width on every seed"
+    if mir.startswith("did not move") and (up.startswith("moved up") or top >= REACHED):
+        return (f"refuted on this range: the mirrored far class does not move with width, while the minimal one "
+                f"{'rises' if up.startswith('moved up') else 'holds'} (mean {top:.2f} at the largest width)")
+    return "not settled on this range"
+
+
 def far_extras(run, far: str) -> dict:
     """What a page shows of a run's far class besides its metrics: ``fade`` (``retention.fade_table``, the drawn
     radius and the share of specks or empty canvases at every evaluation) and ``grids``, the stored samples at

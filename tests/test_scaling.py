@@ -56,6 +56,14 @@ def test_points_and_the_moved_verdict_can_say_up_no_move_or_not_settled():
     assert s.loc[("minimal", 16), "kept_seeds"] == 3 and s.loc[("mirrored", 32), "emerged"] == 0
     assert np.allclose(s.loc[("mirrored", 32), ["final_lo", "final_hi"]].astype(float), (0.4, 0.6))
     assert moved(p[p.width == 16], "minimal")[0].startswith("not judged")
+    from cglib.scaling import capacity_verdict
+    assert capacity_verdict(p).startswith("supported")  # the mirrored far class rose on every seed
+    flat = f.copy()
+    flat.loc[(flat.corner == "mirrored") & (flat.width == 32), "acc"] = 0.02
+    assert capacity_verdict(axis_points(flat)).startswith("refuted on this range")  # minimal holds, mirrored flat
+    low = flat.copy()
+    low.loc[low.corner == "minimal", "acc"] = 0.3
+    assert capacity_verdict(axis_points(low)).startswith("not settled")  # neither corner composes at any width
     fig = plot_axis(p)
     assert len(fig.axes) == 2
 
