@@ -479,7 +479,8 @@ else:
 # - mirrored set, {glue:text}`m_far`: {glue:text}`moved_mirrored`;
 # - the capacity account: {glue:text}`capacity`.
 #
-# Cost, per run on the machine that trained it: {glue:text}`axis_cost`.
+# Cost, the median minutes a run took on the machine that trained it, one thread each, two runs side
+# by side (the range over seeds is wider where a run shared the cores with more work): {glue:text}`axis_cost`.
 
 # %% tags=["hide-input"]
 if axis is not None:
@@ -496,8 +497,9 @@ if axis is not None:
     glue("axis_source", axis_source)
     glue("moved_minimal", moved(points, "minimal")[0]); glue("moved_mirrored", moved(points, "mirrored")[0])
     glue("capacity", capacity_verdict(points))
-    cost = points.groupby(["corner", "width"]).minutes.mean()
-    glue("axis_cost", "; ".join(f"{c} width {w}: {m:.0f} min" for (c, w), m in cost.items()))
+    cost = points.groupby(["corner", "width"]).minutes.agg(["median", "min", "max"])
+    glue("axis_cost", "; ".join(f"{c} width {w}: {r['median']:.0f} min ({r['min']:.0f}-{r['max']:.0f})"
+                                for (c, w), r in cost.iterrows()))
     plot_axis(points, title="far class against network size, both corners (dots: seeds; line: mean)")
     plt.show()
 else:

@@ -69,14 +69,14 @@ def axis_points(frame: pd.DataFrame, threshold: float = REACHED, last_k: int = L
 
 def axis_summary(points: pd.DataFrame) -> pd.DataFrame:
     """Per corner and width: seeds, the far class's final mean with its lowest and highest seed, the kept
-    mean, how many seeds emerged and kept it, and the mean minutes a run took."""
+    mean, how many seeds emerged and kept it, and the median minutes a run took."""
     keys = [k for k in ("source", "corner", "width") if k in points]
     g = points.groupby(keys, sort=True)
     return pd.DataFrame({"seeds": g.seed.count(), "params": g.params.first(), "final": g.final.mean(),
                          "final_lo": g.final.min(), "final_hi": g.final.max(), "kept": g.kept.mean(),
                          "emerged": g.first_reach.count(),
                          "kept_seeds": g.kept.apply(lambda k: int((k >= REACHED).sum())),
-                         "minutes": g.minutes.mean()})
+                         "minutes": g.minutes.median()})
 
 
 def moved(points: pd.DataFrame, corner: str, measure: str = "final", noise: float = NOISE) -> tuple[str, pd.DataFrame]:
@@ -197,7 +197,7 @@ def axis_frame(cfgs: dict, root=None, results=None) -> tuple[pd.DataFrame, dict,
 def plot_axis(points: pd.DataFrame, title: str = ""):
     """The scale figure: per corner, the far class at the last evaluation (left) and the lowest of the last
     three (right) against the network's trained parameters (log axis), every seed a dot, the mean a line,
-    each point labelled with its width and the minutes a run took.  Rows from another source (a GPU record
+    each point labelled with its width and the median minutes a run took.  Rows from another source (a GPU record
     of the `paper` preset) are drawn the same way, so the axis extends to the paper's scale."""
     import matplotlib.pyplot as plt
     colors = {"minimal": "#ae017e", "mirrored": "#2b8cbe"}
@@ -206,7 +206,7 @@ def plot_axis(points: pd.DataFrame, title: str = ""):
         for corner, g in points.groupby("corner", sort=False):
             color = colors.get(corner, "#555555")
             ax.scatter(g.params, g[col], s=16, color=color, alpha=0.6)
-            m = g.groupby("params").agg(v=(col, "mean"), width=("width", "first"), minutes=("minutes", "mean"))
+            m = g.groupby("params").agg(v=(col, "mean"), width=("width", "first"), minutes=("minutes", "median"))
             ax.plot(m.index, m.v, "-o", color=color, ms=5, label=f"{corner} ({g.far.iloc[0]})")
             if col == "final":
                 for x, r in m.iterrows():

@@ -246,7 +246,7 @@ def test_chapter8_smoke_two_seeds(tmp_path, probe_root, monkeypatch):
     for corner in ("minimal", "mirrored"):
         assert re.match(r"(moved up|moved down|did not move|not settled) \(width 8 → 16, final: seed 0 ",
                         g[f"moved_{corner}"]), g[f"moved_{corner}"]
-    assert len(re.findall(r"width \d+: \d+ min", g["axis_cost"])) == 4
+    assert len(re.findall(r"width \d+: \d+ min \(\d+-\d+\)", g["axis_cost"])) == 4
     assert g["capacity"].startswith(("supported", "refuted on this range", "not settled"))
     assert g["pn_gpu"].startswith(("none yet", "minimal set, paper_gpu_chapter4_", "mirrored set, paper_gpu_chapter4_"))
     assert n_figures(nb) >= 6
