@@ -409,6 +409,9 @@ mech.set_index(["corner", "seed"]).style.format("{:.2f}").set_caption(
 # - **It drifts toward a circle**: the triangle rounds off into shapes the evaluator cannot call.
 #   Supported if the median skewness rises by more than 0.1 (toward a circle's 0) and the share in
 #   between by more than 0.2; refuted if neither moves that much: {glue:text}`drift_account`.
+#
+# For scale: rendered objects of class {glue:text}`far` read at a median skewness of {glue:text}`render_skew`,
+# and the band of in-between shapes starts at {glue:text}`band_low`.
 
 # %% tags=["hide-input"]
 glue("last_k", LAST_K)
@@ -428,6 +431,11 @@ else:
          "`train_axis=True` trains them")
 ek = emerged_and_kept(rtab, far)
 mek = emerged_and_kept(mtab, mfar)
+from cglib.measure import measure
+from cglib.render import render
+rcfg = cfgs[0].train.render_config()
+glue("render_skew", f"{np.nanmedian(measure(render([far] * 200, seed=5, cfg=rcfg), 3, rcfg).skew):.2f}")
+glue("band_low", f"{BETWEEN[0]}")
 glue("ret_seeds", f"{len(ek)} seeds ({', '.join(map(str, ek.index))})")
 glue("ek_minimal", verdict_line(ek)); glue("ek_minimal_count", count_line(ek))
 glue("ek_mirrored", verdict_line(mek)); glue("ek_mirrored_count", count_line(mek))
@@ -497,7 +505,7 @@ if axis is not None:
     glue("axis_source", axis_source)
     glue("moved_minimal", moved(points, "minimal")[0]); glue("moved_mirrored", moved(points, "mirrored")[0])
     glue("capacity", capacity_verdict(points))
-    cost = points.groupby(["corner", "width"]).minutes.agg(["median", "min", "max"])
+    cost = axis_points(aframe).groupby(["corner", "width"]).minutes.agg(["median", "min", "max"])  # every seed
     glue("axis_cost", "; ".join(f"{c} width {w}: {r['median']:.0f} min ({r['min']:.0f}-{r['max']:.0f})"
                                 for (c, w), r in cost.iterrows()))
     plot_axis(points, title="far class against network size, both corners (dots: seeds; line: mean)")

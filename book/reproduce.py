@@ -48,6 +48,7 @@ from cglib.concepts import PRESETS, mirror
 from cglib.config import preset
 from cglib.runs import run_dir, run_id, run_root as store_root
 from cglib.scales import PAPER_NETWORK, PAPER_NETWORK_READING
+from cglib.scaling import axis_configs
 
 scale = resolve_scale(scale)
 root = run_root or None
@@ -88,6 +89,8 @@ FIGURES = [  # figure, chapter, configs of the runs behind it (None: no training
     ("Fig. 10: CelebA (or its stand-in)", "07_celeba", celeba_runs),
     ("Beyond the paper: the mirrored set over 3 seeds", "08_beyond_the_paper",
      lambda sc: [preset(sc, seed=s, train_classes=mirror(PRESETS["minimal"])) for s in SEEDS]),
+    ("Beyond the paper: both corners at two widths, the minimal set on 6 seeds (read from a record unless "
+     "train_axis)", "08_beyond_the_paper", lambda sc: list(axis_configs(sc).values())),
     ("Beyond the paper: the paper's own network over 3 seeds", "08_beyond_the_paper",
      lambda sc: [preset(sc, seed=s, **PAPER_NETWORK, **PAPER_NETWORK_READING[sc]) for s in SEEDS]),
 ]

@@ -215,7 +215,9 @@ def plot_axis(points: pd.DataFrame, title: str = ""):
         ax.axhline(REACHED, color="0.6", lw=0.8, ls="--")
         ax.set(xscale="log", xlabel="trained parameters", title=name, ylim=(-0.03, 1.05))
         xs = sorted(points.params.unique())
-        ax.set_xlim(xs[0] / 1.6, xs[-1] * 1.6)
+        ax.set_xlim(xs[0] / 1.8, xs[-1] * 2.6)
+        ax.set_xticks(xs, [f"{x / 1e6:.1f}M" if x >= 1e6 else f"{x / 1e3:.0f}k" for x in xs])
+        ax.minorticks_off()
     axes[0].set_ylabel("far class accuracy")
     axes[1].legend(fontsize=8.5, frameon=False, loc="lower right")
     if title:
