@@ -494,7 +494,8 @@ else:
 if axis is not None:
     from cglib.records import paper_gpu_reading
     axis_seeds = sorted({k[2] for k in axis_cfgs if k[0] == "mirrored"})  # seeds both corners have at every width
-    points = axis_points(aframe[aframe.seed.isin(axis_seeds)])
+    every_seed = axis_points(aframe)
+    points = every_seed[every_seed.seed.isin(axis_seeds)]
     for name, tr in (("minimal", classes_), ("mirrored", mclasses)):
         if reading := paper_gpu_reading(RESULTS, tr):  # the paper preset on a GPU: the axis's largest point
             gframe = reading[1].assign(corner=name, width=preset("paper").model.width,
@@ -505,7 +506,7 @@ if axis is not None:
     glue("axis_source", axis_source)
     glue("moved_minimal", moved(points, "minimal")[0]); glue("moved_mirrored", moved(points, "mirrored")[0])
     glue("capacity", capacity_verdict(points))
-    cost = axis_points(aframe).groupby(["corner", "width"]).minutes.agg(["median", "min", "max"])  # every seed
+    cost = every_seed.groupby(["corner", "width"]).minutes.agg(["median", "min", "max"])
     glue("axis_cost", "; ".join(f"{c} width {w}: {r['median']:.0f} min ({r['min']:.0f}-{r['max']:.0f})"
                                 for (c, w), r in cost.iterrows()))
     plot_axis(points, title="far class against network size, both corners (dots: seeds; line: mean)")

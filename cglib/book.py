@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 from .config import check_scale
-from .progress import live, progress_bar  # noqa: F401  (the chapters' helpers: cglib.book.progress_bar)
 
 DEFAULT_SCALE = "cpu"
 

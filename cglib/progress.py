@@ -1,6 +1,6 @@
 """Progress bars for long work, in a live notebook and in the static book alike.
 
-Used in: training (train.py), sweeps, probes, CelebA decoding, and every chapter through ``cglib.book``.
+Used in: training (train.py), sweeps, probes, CelebA decoding and sliders.py.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ alone only warns) and every value against its default's type; prints the run sto
 used; runs it; and writes the executed notebook to ``out/<chapter>/<parameters>/``.  A chapter that
 stops on a bad value prints the chapter's own message.
 
-The kernel runs as the static book does (``CGLIB_STATIC=1``, see ``cglib.book.live``): papermill has
+The kernel runs as the static book does (``CGLIB_STATIC=1``, see ``cglib.progress.live``): papermill has
 no frontend to drive live widgets, the executed notebook then carries self-contained sliders and
 plain-text progress, and nbclient can wait forever on a cell that opens an ipywidgets ``interactive``
 with nobody to answer it (jupyter/nbclient#312; seen here on chapter 5's slider cell).

@@ -87,8 +87,12 @@ def fade_account(tab: pd.DataFrame, peak_step: int) -> str:
     dr, dt = peak.radius.mean() - end.radius.mean(), end.tiny.mean() - peak.tiny.mean()
     words = (f"radius {peak.radius.mean():.1f} px at the peak, {end.radius.mean():.1f} px over the last {LAST_K}; "
              f"specks or empty canvases {peak.tiny.mean():.0%} → {end.tiny.mean():.0%}")
-    verdict = ("supported" if dr > 1 and dt > 0.2 else "refuted" if not (dr > 1 or dt > 0.2) else "not settled")
-    return f"{verdict} ({words})"
+    return f"{_both_or_neither(dr > 1, dt > 0.2)} ({words})"
+
+
+def _both_or_neither(a: bool, b: bool) -> str:
+    """The rule both fading accounts state: supported when both of its signs moved, refuted when neither did."""
+    return "supported" if a and b else "refuted" if not (a or b) else "not settled"
 
 
 def drift_account(curve: pd.DataFrame, peak_step: int, rise: float = 0.1, between: float = 0.2) -> str:
@@ -102,6 +106,4 @@ def drift_account(curve: pd.DataFrame, peak_step: int, rise: float = 0.1, betwee
     dq, db = end.skew_q50.mean() - peak.skew_q50.mean(), end.shape_between.mean() - peak.shape_between.mean()
     words = (f"median skewness {peak.skew_q50.mean():.2f} at the peak, {end.skew_q50.mean():.2f} over the last "
              f"{LAST_K}; in between {peak.shape_between.mean():.0%} → {end.shape_between.mean():.0%}")
-    verdict = ("supported" if dq > rise and db > between else
-               "refuted" if not (dq > rise or db > between) else "not settled")
-    return f"{verdict} ({words})"
+    return f"{_both_or_neither(dq > rise, db > between)} ({words})"

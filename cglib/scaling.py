@@ -102,8 +102,9 @@ def moved(points: pd.DataFrame, corner: str, measure: str = "final", noise: floa
 def run_rows(key: tuple, cfg: ExperimentConfig, metrics: list[dict], wall_s: float, params: int) -> list[dict]:
     """A run's metrics rows labelled with its place on the axis, its size and its cost."""
     corner, width, seed = key
-    return [{**m, "corner": corner, "width": width, "seed": seed, "params": params, "minutes": wall_s / 60,
-             "run_id": run_id(cfg)} for m in metrics]
+    labels = {"corner": corner, "width": width, "seed": seed, "params": params, "minutes": wall_s / 60,
+              "run_id": run_id(cfg)}
+    return [{**m, **labels} for m in metrics]
 
 
 def capacity_verdict(points: pd.DataFrame, noise: float = NOISE) -> str:
@@ -172,7 +173,8 @@ def axis_frame(cfgs: dict, root=None, results=None) -> tuple[pd.DataFrame, dict,
     with the machine that trained it; None when neither has them all (a page then trains them, or says how)."""
     import json
     from pathlib import Path
-    params = {w: n_parameters(c) for (_, w, _), c in cfgs.items()}
+    one_per_width = {k[1]: c for k, c in cfgs.items()}
+    params = {w: n_parameters(c) for w, c in one_per_width.items()}  # one network built per width, not per run
     runs = {k: Run(run_dir(run_id(c), root), c) for k, c in cfgs.items()}
     if all(r.finished for r in runs.values()):
         rows = [x for k, r in runs.items() for x in run_rows(k, r.cfg, r.metrics(),

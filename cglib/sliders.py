@@ -4,7 +4,7 @@
 values, chosen with one slider per axis.
 
 * In a live Jupyter session it is an ipywidgets ``interactive``: each move re-renders.
-* In a static build (``CGLIB_STATIC=1``; see ``cglib.book.live``) every point is rendered once to a
+* In a static build (``CGLIB_STATIC=1``; see ``cglib.progress.live``) every point is rendered once to a
   PNG and embedded in the page with plain ``<input type="range">`` sliders and a few lines of inline
   JavaScript that swap the picture.  No kernel, no widget library and no network are needed: the
   page carries everything it shows.
