@@ -19,7 +19,7 @@
 # Chapter 4 reproduced the paper's section 4 from the minimal set {000, 100, 010, 001}. The concept
 # graph has no preferred corner, so the paper's account predicts the same story from any corner of
 # the concept cube: training classes first, then distance 1, then the far class. This chapter
-# trains the same recipe from other corners and asks four questions a researcher needs answered
+# trains the same recipe from other corners and asks five questions a researcher needs answered
 # before using the finding:
 #
 # 1. **Which corners compose?** The mirrored set, and the two corners of shape and size between.
@@ -32,7 +32,9 @@
 #    network, at this budget and at the paper's.
 #
 # Runs are shared with chapter 4 through the run store: the minimal set's runs are chapter 4's. The
-# searches that led here (fifteen recipes tried from both corners, the probe-corner screens, the
+# long runs whose answer is already recorded (the scale axis with its extra seeds, and the paper's
+# own network) are read from labelled records unless the page is asked to train them
+# (`train_axis`, `train_paper_network`). The searches that led here (fifteen recipes tried from both corners, the probe-corner screens, the
 # sampler record) are in the appendix, [How the recipes were chosen](research_log.ipynb).
 
 # %% tags=["parameters"]
@@ -44,7 +46,9 @@ probe_corners = False  # train the two probe corners too (six more runs, about a
 train_axis = False  # train the scale axis (both corners at every width of scales.SCALE_AXIS, and the minimal
 #                     set on three more seeds: 15 runs, 12 of them new, about 5 h on 2 cores at `cpu`); False reads
 #                     them from this run store, else from benchmarks/scale_axis.py's newest record (labelled)
-paper_network = True  # also train the paper's code's network (ContextUnet) on the same seeds and recipe
+train_paper_network = False  # train the paper's code's network (ContextUnet) on the same seeds and recipe (three
+#                               runs of about 25 min each on 2 cores at `cpu`); False reads them from this run store,
+#                               else from benchmarks/paper_network.py's newest record at this scale (labelled)
 workers = "auto"  # runs trained at once on this machine ("auto": one per core, so two seeds at a time on 2 cores)
 executor = "local"  # "local" (this machine) or "ray" (a Ray cluster at $RAY_ADDRESS, or a local Ray)
 device = "auto"  # "auto" picks CUDA when present
@@ -541,15 +545,21 @@ else:
 import torch
 
 from cglib.official import moving_average
+from cglib.records import runs_or_record
 from cglib.scales import PAPER_NETWORK, PAPER_NETWORK_READING
 from cglib.train import build
 from cglib.unet import n_parameters
 
 main_net = "U-Net" if cfgs[0].model.arch == "unet" else "paper preset"
-if paper_network:
-    pcfgs = [preset(scale, seed=c.train.seed, train_classes=classes_, **extra, **PAPER_NETWORK,
-                    **PAPER_NETWORK_READING[scale]) for c in cfgs]
-    pruns = sweep(pcfgs, run_root or None, device=device, workers=workers, executor=executor)
+pcfgs = [preset(scale, seed=c.train.seed, train_classes=classes_, **extra, **PAPER_NETWORK,
+                **PAPER_NETWORK_READING[scale]) for c in cfgs]
+if train_paper_network:
+    sweep(pcfgs, run_root or None, device=device, workers=workers, executor=executor)
+found = runs_or_record(pcfgs, run_root or None, RESULTS, f"paper_network_{scale}_*.json", "benchmarks/paper_network.py")
+glue("pn_source", found[1] if found else "nowhere yet: these runs are neither in this run store nor in a record at "
+     "this scale; `train_paper_network=True` trains them")
+if found:
+    pruns = found[0]
     ptab = pd.concat([r.table().assign(seed=r.cfg.train.seed) for r in pruns], ignore_index=True)
     second = pcfgs[0].train.second_sampler or pcfgs[0].diffusion.sampler
     col2 = f"acc_{second}" if f"acc_{second}" in ptab else "acc"  # at paper the runs sample that way themselves
@@ -606,7 +616,7 @@ if paper_network:
 else:
     for k in ("pn_far", "pn_order", "pn_params", "pn_verdict", "pn_readings", "pn_second_steps", "pn_n_second",
               "unet_official"):
-        glue(k, "not run (paper_network=False)")
+        glue(k, "not run (`train_paper_network=True` trains these runs)")
 
 # %%
 from cglib.records import paper_gpu_reading
@@ -622,8 +632,9 @@ glue("pn_gpu", "; ".join(gpu.values()) or "none yet: no GPU has been lent since 
      "paper's code (`python benchmarks/gpu_chapter4.py` makes the record, one call of about 8 minutes a corner)")
 
 # %% [markdown]
-# The paper's network has {glue:text}`pn_params` parameters at this scale. `111` at the end, per seed,
-# beside chapter 4's runs, with the evaluator: {glue:text}`pn_far`. The hypothesis is
+# These runs come from {glue:text}`pn_source`. The paper's network has {glue:text}`pn_params`
+# parameters at this scale. `111` at the end, per seed, beside chapter 4's runs, with the evaluator:
+# {glue:text}`pn_far`. The hypothesis is
 # **{glue:text}`pn_verdict`**. Its order of emergence, judged as chapter 4 judges it: {glue:text}`pn_order`.
 #
 # The other readings of the same network's `111`: {glue:text}`pn_readings` (the paper's sampler at

@@ -91,7 +91,8 @@ FIGURES = [  # figure, chapter, configs of the runs behind it (None: no training
      lambda sc: [preset(sc, seed=s, train_classes=mirror(PRESETS["minimal"])) for s in SEEDS]),
     ("Beyond the paper: both corners at two widths, the minimal set on 6 seeds (read from a record unless "
      "train_axis)", "08_beyond_the_paper", lambda sc: list(axis_configs(sc).values())),
-    ("Beyond the paper: the paper's own network over 3 seeds", "08_beyond_the_paper",
+    ("Beyond the paper: the paper's own network over 3 seeds (read from a record unless train_paper_network)",
+     "08_beyond_the_paper",
      lambda sc: [preset(sc, seed=s, **PAPER_NETWORK, **PAPER_NETWORK_READING[sc]) for s in SEEDS]),
 ]
 

@@ -14,6 +14,7 @@ import json
 import platform
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .emergence import record_frame
@@ -77,3 +78,87 @@ def paper_gpu_reading(results, train_classes) -> tuple[str, pd.DataFrame, str] |
             + ", ".join(f"{fmt_acc(fin.loc[far, s])} (seed {s})" for s in fin.columns), frame, far)
 
 
+
+
+def newest_record(results, pattern: str, ids) -> tuple[Path, dict, dict[str, dict]] | None:
+    """The newest record in ``results`` matching ``pattern`` (e.g. ``"scale_axis_*.json"``; dated names sort by
+    date) whose finished runs include every id of ``ids``: (its path, the record, its run entries by id), or None.
+    Used in: cglib.scaling.axis_frame and ``runs_or_record``."""
+    for path in sorted(Path(results or ".").glob(pattern), reverse=True):
+        rec = json.loads(path.read_text())
+        have = {r["run_id"]: r for r in rec["runs"] if r.get("finished")}
+        if set(ids) <= set(have):
+            return path, rec, have
+    return None
+
+
+def record_source(path: Path, rec: dict, script: str) -> str:
+    """How a page names a record it reads instead of its own run store."""
+    m = rec["machine"]
+    return f"the record {path.name} (trained {rec['date']} on {m['cores']} cores of {m['cpu']}; `{script}` remakes it)"
+
+
+class RecordedRun:
+    """A finished run read back from a record (``run_entry``): what a page reads of a ``runs.Run`` (``cfg``, ``id``,
+    ``finished``, ``metrics``, ``table``, ``summary`` and the last evaluation's ``samples``), with no run directory.
+    A record keeps each class's first ``k`` samples of every stored grid at the last evaluation, as 8-bit PNG."""
+
+    finished = True
+
+    def __init__(self, entry: dict, cfg):
+        self.cfg, self.entry = cfg, entry
+
+    @property
+    def id(self) -> str:
+        return self.entry["run_id"]
+
+    def metrics(self) -> list[dict]:
+        return self.entry["metrics"]
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(self.metrics())
+
+    def summary(self) -> dict:
+        return self.entry["summary"]
+
+    def samples(self, step: int | None = None) -> dict:
+        from .scaling import decode_images
+        s = self.entry["samples"]
+        if step not in (None, s["step"]):
+            raise ValueError(f"the record keeps run {self.id}'s samples at step {s['step']} only, not {step}")
+        k = s["k"]
+        return {**{name: np.stack([decode_images(png, k) for png in pngs]) for name, pngs in s["grids"].items()},
+                "classes": list(s["classes"]), "step": s["step"]}
+
+    def __repr__(self):
+        return f"RecordedRun({self.id})"
+
+
+def run_entry(run, k: int = 8) -> dict:
+    """A finished ``runs.Run`` as a record entry that ``RecordedRun`` reads back: its id, config, metrics, ``DONE``
+    summary, and the first ``k`` samples per class of every grid stored at its last evaluation (PNG)."""
+    from .scaling import encode_images
+    if not run.finished:
+        raise ValueError(f"run {run.id} has not finished; a record keeps finished runs only")
+    smp = run.samples()
+    grids = {name: [encode_images(g[:k]) for g in smp[name]] for name in smp if name.startswith("grid")}
+    return {"run_id": run.id, "finished": True, "seed": run.cfg.train.seed, "config": run.cfg.to_dict(),
+            "metrics": run.metrics(), "summary": run.summary(), "wall_s": run.summary()["wall_s"],
+            "samples": {"step": smp["step"], "k": min(k, smp["grid"].shape[1]), "classes": smp["classes"],
+                        "grids": grids}}
+
+
+def runs_or_record(cfgs, root, results, pattern: str, script: str) -> tuple[list, str] | None:
+    """The runs of ``cfgs``, in order, and where they came from: this run store when every one finished in it
+    (``runs.Run``), else the newest record in ``results`` matching ``pattern`` that holds them all
+    (``RecordedRun``, named with the machine that trained them and the ``script`` that remakes it); None when
+    neither has them all (the page then trains them, or says how).  Used in: book/08_beyond_the_paper."""
+    from .runs import Run, run_dir, run_id
+    runs = [Run(run_dir(run_id(c), root), c) for c in cfgs]
+    if all(r.finished for r in runs):
+        return runs, "this build's run store"
+    found = newest_record(results, pattern, [r.id for r in runs])
+    if found is None:
+        return None
+    path, rec, have = found
+    return [RecordedRun(have[r.id], r.cfg) for r in runs], record_source(path, rec, script)

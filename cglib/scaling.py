@@ -172,7 +172,6 @@ def axis_frame(cfgs: dict, root=None, results=None) -> tuple[pd.DataFrame, dict,
     the newest record in ``results`` (``benchmarks/scale_axis.py --out``) that holds every one finished, named
     with the machine that trained it; None when neither has them all (a page then trains them, or says how)."""
     import json
-    from pathlib import Path
     one_per_width = {k[1]: c for k, c in cfgs.items()}
     params = {w: n_parameters(c) for w, c in one_per_width.items()}  # one network built per width, not per run
     runs = {k: Run(run_dir(run_id(c), root), c) for k, c in cfgs.items()}
@@ -182,18 +181,15 @@ def axis_frame(cfgs: dict, root=None, results=None) -> tuple[pd.DataFrame, dict,
                                                              params[k[1]])]
         extras = {k: far_extras(r, far_class(r.cfg.train.train_classes)) for k, r in runs.items()}
         return pd.DataFrame(rows), extras, "this build's run store"
+    from .records import newest_record, record_source
     ids = {run_id(c): k for k, c in cfgs.items()}
-    for path in sorted(Path(results or ".").glob("scale_axis_*.json"), reverse=True):
-        rec = json.loads(path.read_text())
-        have = {r["run_id"]: r for r in rec["runs"] if r["finished"]}
-        if set(ids) <= set(have):
-            rows = [x for i, k in ids.items()
-                    for x in run_rows(k, cfgs[k], have[i]["metrics"], have[i]["wall_s"], params[k[1]])]
-            m = rec["machine"]
-            extras = {k: entry_extras(have[i]) for i, k in ids.items()}
-            return pd.DataFrame(rows), extras, (f"the record {path.name} (trained {rec['date']} on {m['cores']} cores of "
-                                        f"{m['cpu']}; `benchmarks/scale_axis.py` remakes it)")
-    return None
+    found = newest_record(results, "scale_axis_*.json", ids)
+    if found is None:
+        return None
+    path, rec, have = found
+    rows = [x for i, k in ids.items() for x in run_rows(k, cfgs[k], have[i]["metrics"], have[i]["wall_s"], params[k[1]])]
+    extras = {k: entry_extras(have[i]) for i, k in ids.items()}
+    return pd.DataFrame(rows), extras, record_source(path, rec, "benchmarks/scale_axis.py")
 
 
 def plot_axis(points: pd.DataFrame, title: str = ""):

@@ -198,7 +198,8 @@ def test_chapter8_smoke_two_seeds(tmp_path, probe_root, monkeypatch):
     corners read from the corner-search record (labelled), the judge's symmetry, emerged and kept, and the
     paper's own network."""
     monkeypatch.setenv("CGLIB_RUNS", str(probe_root))
-    nb = run_chapter("08_beyond_the_paper", tmp_path, probe_root, scale="smoke", n_seeds=2, train_axis=True)
+    nb = run_chapter("08_beyond_the_paper", tmp_path, probe_root, scale="smoke", n_seeds=2, train_axis=True,
+                     train_paper_network=True)
     g = glued(nb)
     assert prose_refs("08_beyond_the_paper") <= set(g)
     assert g["far"] == "111" and g["n_seeds"] == "2"
@@ -211,7 +212,8 @@ def test_chapter8_smoke_two_seeds(tmp_path, probe_root, monkeypatch):
     assert g["m_order"].count("seed") == 2 and g["m_bottleneck"].count("shape") == 2
     assert g["m_contrast"].count(" px") == 6 and "shape 111→011" in g["m_contrast"], g["m_contrast"]
     assert re.match(r"the lagging variable is (shape|color|size), whose step is the ", g["m_contrast_test"])
-    # the paper's network on the same two seeds, its far class read four ways beside the U-Net's
+    # the paper's network on the same two seeds (trained here, so read from this store), its far class read four ways
+    assert g["pn_source"] == "this build's run store"
     assert g["pn_far"].count("paper's network") == 2 and g["pn_far"].count("U-Net") == 2
     assert g["pn_readings"].count("paper's judge") == 2 and g["pn_readings"].count("ddpm_beta with the evaluator") == 2
     assert re.match(r"(supported|refuted|not settled): ", g["pn_verdict"]), g["pn_verdict"]
