@@ -36,7 +36,8 @@ def main():
     from cglib.corners import far_class
     from cglib.records import machine
     from cglib.runs import Run, run_dir, run_id
-    from cglib.scaling import axis_configs, axis_frame, axis_points, axis_summary, encode_images, moved
+    from cglib.records import encode_images
+    from cglib.scaling import axis_configs, axis_frame, axis_points, axis_summary, moved
     from cglib.sweep import sweep
 
     cfgs = axis_configs(a.scale)

@@ -5,8 +5,11 @@ A run id names a config, not a machine: the same config trained on two machines 
 ends differently, because floating-point order changes the trajectory.  So a record says where it was
 made.  The recipe searches' records and their catalogue live in ``recipe_search/``.
 
-Used in: book/04_emergence and book/08_beyond_the_paper (GPU records), every benchmark and search that
-writes a record (``machine()``).
+Also: runs read back from a record when a page's run store lacks them (``runs_or_record``, ``RecordedRun``,
+written by ``run_entry``), and the PNG rows a record keeps its grids in (``encode_images``, ``decode_images``).
+
+Used in: book/04_emergence and book/08_beyond_the_paper (GPU records, the paper-network record), cglib.scaling
+(the scale axis's record), every benchmark and search that writes a record (``machine()``).
 """
 from __future__ import annotations
 
@@ -80,6 +83,28 @@ def paper_gpu_reading(results, train_classes) -> tuple[str, pd.DataFrame, str] |
 
 
 
+def encode_images(images: np.ndarray) -> str:
+    """Images (k, 3, S, S) in [0, 1] as one row of a PNG, base64 (a record carries a few grids this way)."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    row = np.concatenate(list(np.clip(images, 0, 1).transpose(0, 2, 3, 1)), axis=1)
+    buf = io.BytesIO()
+    plt.imsave(buf, row, format="png")
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def decode_images(text: str, k: int) -> np.ndarray:
+    """``encode_images``'s PNG back to images (k, 3, S, S) in [0, 1] (8-bit: within 1/255 of what was stored)."""
+    import base64
+    import io
+
+    import matplotlib.pyplot as plt
+    row = plt.imread(io.BytesIO(base64.b64decode(text)), format="png")[..., :3]
+    return np.stack(np.split(row, k, axis=1)).transpose(0, 3, 1, 2)
+
+
 def newest_record(results, pattern: str, ids) -> tuple[Path, dict, dict[str, dict]] | None:
     """The newest record in ``results`` matching ``pattern`` (e.g. ``"scale_axis_*.json"``; dated names sort by
     date) whose finished runs include every id of ``ids``: (its path, the record, its run entries by id), or None.
@@ -122,7 +147,6 @@ class RecordedRun:
         return self.entry["summary"]
 
     def samples(self, step: int | None = None) -> dict:
-        from .scaling import decode_images
         s = self.entry["samples"]
         if step not in (None, s["step"]):
             raise ValueError(f"the record keeps run {self.id}'s samples at step {s['step']} only, not {step}")
@@ -137,7 +161,6 @@ class RecordedRun:
 def run_entry(run, k: int = 8) -> dict:
     """A finished ``runs.Run`` as a record entry that ``RecordedRun`` reads back: its id, config, metrics, ``DONE``
     summary, and the first ``k`` samples per class of every grid stored at its last evaluation (PNG)."""
-    from .scaling import encode_images
     if not run.finished:
         raise ValueError(f"run {run.id} has not finished; a record keeps finished runs only")
     smp = run.samples()

@@ -19,6 +19,7 @@ import pandas as pd
 from .config import ExperimentConfig, preset
 from .corners import CORNERS as CORNER_SETS, far_class
 from .emergence import REACHED
+from .records import decode_images, newest_record, record_source
 from .retention import LAST_K, low_tail
 from .runs import Run, run_dir, run_id
 from .scales import SCALE_AXIS
@@ -137,28 +138,6 @@ def far_extras(run, far: str) -> dict:
     return {"fade": fade, "grids": grids}
 
 
-def encode_images(images: np.ndarray) -> str:
-    """Images (k, 3, S, S) in [0, 1] as one row of a PNG, base64 (a record carries a few grids this way)."""
-    import base64
-    import io
-
-    import matplotlib.pyplot as plt
-    row = np.concatenate(list(np.clip(images, 0, 1).transpose(0, 2, 3, 1)), axis=1)
-    buf = io.BytesIO()
-    plt.imsave(buf, row, format="png")
-    return base64.b64encode(buf.getvalue()).decode()
-
-
-def decode_images(text: str, k: int) -> np.ndarray:
-    """``encode_images``'s PNG back to images (k, 3, S, S) in [0, 1] (8-bit: within 1/255 of what was stored)."""
-    import base64
-    import io
-
-    import matplotlib.pyplot as plt
-    row = plt.imread(io.BytesIO(base64.b64decode(text)), format="png")[..., :3]
-    return np.stack(np.split(row, k, axis=1)).transpose(0, 3, 1, 2)
-
-
 def entry_extras(entry: dict) -> dict:
     """``far_extras`` read back from a record's run entry (``benchmarks/scale_axis.py``)."""
     fade = pd.DataFrame(entry["fade"]).set_index("step")
@@ -181,7 +160,6 @@ def axis_frame(cfgs: dict, root=None, results=None) -> tuple[pd.DataFrame, dict,
                                                              params[k[1]])]
         extras = {k: far_extras(r, far_class(r.cfg.train.train_classes)) for k, r in runs.items()}
         return pd.DataFrame(rows), extras, "this build's run store"
-    from .records import newest_record, record_source
     ids = {run_id(c): k for k, c in cfgs.items()}
     found = newest_record(results, "scale_axis_*.json", ids)
     if found is None:

@@ -9,7 +9,8 @@ from cglib.concepts import all_classes, distances
 from cglib.config import preset
 from cglib.corners import CORNERS
 from cglib.runs import run_id
-from cglib.scaling import (axis_configs, axis_frame, axis_points, axis_summary, decode_images, encode_images, moved,
+from cglib.records import decode_images, encode_images
+from cglib.scaling import (axis_configs, axis_frame, axis_points, axis_summary, moved,
                            plot_axis)
 
 
