@@ -16,8 +16,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import sys
 from pathlib import Path
 
@@ -45,7 +43,7 @@ def main():
 
     from cglib.corners import far_class
     from cglib.emergence import per_seed_final
-    from cglib.records import machine, run_entry
+    from cglib.records import run_entry, write_record
     from cglib.runs import Run
     from cglib.sweep import sweep
 
@@ -62,13 +60,9 @@ def main():
         print(f"seed {r.cfg.train.seed} ({r.id}): {far} {fin.loc[far].iloc[0]:.2f}, "
               f"{r.summary()['wall_s'] / 60:.1f} min")
     if a.out:
-        rec = {"what": f"benchmarks/paper_network.py --scale {a.scale}: chapter 8's paper-network runs, read from the "
-                       "run store that trained them (two single-thread runs at a time)",
-               "date": str(datetime.date.today()), "scale": a.scale, "machine": machine(),
-               "runs": [run_entry(r) for r in runs]}
-        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.out).write_text(json.dumps(rec))
-        print(f"wrote {a.out} ({Path(a.out).stat().st_size / 1e6:.2f} MB)")
+        write_record(a.out, f"benchmarks/paper_network.py --scale {a.scale}: chapter 8's paper-network runs, read "
+                     "from the run store that trained them (two single-thread runs at a time)", a.scale,
+                     [run_entry(r) for r in runs])
 
 
 if __name__ == "__main__":

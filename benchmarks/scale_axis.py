@@ -15,8 +15,6 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
 import sys
 from pathlib import Path
 
@@ -34,9 +32,8 @@ def main():
     a = ap.parse_args()
 
     from cglib.corners import far_class
-    from cglib.records import machine
     from cglib.runs import Run, run_dir, run_id
-    from cglib.records import encode_images
+    from cglib.records import encode_images, write_record
     from cglib.scaling import axis_configs, axis_frame, axis_points, axis_summary, moved
     from cglib.sweep import sweep
 
@@ -56,19 +53,15 @@ def main():
     if a.out:
         entries = []
         for k, r in runs.items():
-            ex, done = extras[k], json.loads((r.path / "DONE").read_text())
+            ex, done = extras[k], r.summary()
             entries.append({"corner": k[0], "width": k[1], "seed": k[2], "run_id": r.id, "finished": True,
                             "far": far_class(r.cfg.train.train_classes), "steps": r.cfg.train.steps,
                             "wall_s": done["wall_s"], "metrics": r.metrics(),
                             "fade": ex["fade"].reset_index().to_dict("records"),
                             "grids": {n: {"step": st, "k": len(im), "png": encode_images(im)}
                                       for n, (st, im) in ex["grids"].items()}})
-        rec = {"what": f"benchmarks/scale_axis.py --scale {a.scale}: cglib.scaling.axis_configs, read from the run "
-                       "store that trained them (two single-thread runs at a time)",
-               "date": str(datetime.date.today()), "scale": a.scale, "machine": machine(), "runs": entries}
-        Path(a.out).parent.mkdir(parents=True, exist_ok=True)
-        Path(a.out).write_text(json.dumps(rec))
-        print(f"wrote {a.out} ({Path(a.out).stat().st_size / 1e6:.2f} MB)")
+        write_record(a.out, f"benchmarks/scale_axis.py --scale {a.scale}: cglib.scaling.axis_configs, read from the "
+                     "run store that trained them (two single-thread runs at a time)", a.scale, entries)
 
 
 if __name__ == "__main__":

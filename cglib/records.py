@@ -81,8 +81,6 @@ def paper_gpu_reading(results, train_classes) -> tuple[str, pd.DataFrame, str] |
             + ", ".join(f"{fmt_acc(fin.loc[far, s])} (seed {s})" for s in fin.columns), frame, far)
 
 
-
-
 def encode_images(images: np.ndarray) -> str:
     """Images (k, 3, S, S) in [0, 1] as one row of a PNG, base64 (a record carries a few grids this way)."""
     import base64
@@ -103,6 +101,18 @@ def decode_images(text: str, k: int) -> np.ndarray:
     import matplotlib.pyplot as plt
     row = plt.imread(io.BytesIO(base64.b64decode(text)), format="png")[..., :3]
     return np.stack(np.split(row, k, axis=1)).transpose(0, 3, 1, 2)
+
+
+def write_record(out, what: str, scale: str, entries: list[dict]):
+    """Write a record of finished runs to ``out``: what made it, today's date, the scale, this machine
+    (``machine()``) and the run entries; print its size.  Used in: benchmarks/scale_axis.py and
+    benchmarks/paper_network.py (read back by ``newest_record``)."""
+    import datetime
+    out = Path(out)
+    rec = {"what": what, "date": str(datetime.date.today()), "scale": scale, "machine": machine(), "runs": entries}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(rec))
+    print(f"wrote {out} ({out.stat().st_size / 1e6:.2f} MB)")
 
 
 def newest_record(results, pattern: str, ids) -> tuple[Path, dict, dict[str, dict]] | None:
@@ -163,10 +173,10 @@ def run_entry(run, k: int = 8) -> dict:
     summary, and the first ``k`` samples per class of every grid stored at its last evaluation (PNG)."""
     if not run.finished:
         raise ValueError(f"run {run.id} has not finished; a record keeps finished runs only")
-    smp = run.samples()
+    smp, summary = run.samples(), run.summary()
     grids = {name: [encode_images(g[:k]) for g in smp[name]] for name in smp if name.startswith("grid")}
     return {"run_id": run.id, "finished": True, "seed": run.cfg.train.seed, "config": run.cfg.to_dict(),
-            "metrics": run.metrics(), "summary": run.summary(), "wall_s": run.summary()["wall_s"],
+            "metrics": run.metrics(), "summary": summary, "wall_s": summary["wall_s"],
             "samples": {"step": smp["step"], "k": min(k, smp["grid"].shape[1]), "classes": smp["classes"],
                         "grids": grids}}
 
