@@ -32,9 +32,11 @@
 #    network, at this budget and at the paper's.
 #
 # Runs are shared with chapter 4 through the run store: the minimal set's runs are chapter 4's. The
-# long runs whose answer is already recorded (the scale axis with its extra seeds, and the paper's
-# own network) are read from labelled records unless the page is asked to train them
-# (`train_axis`, `train_paper_network`). The searches that led here (fifteen recipes tried from both corners, the probe-corner screens, the
+# long runs whose answer is a recorded negative or already recorded (the mirrored set, the scale axis
+# with its extra seeds, and the paper's own network) are read from labelled records unless the page is
+# asked to train them (`train_mirrored`, `train_axis`, `train_paper_network`); a record keeps each
+# run's metrics, final samples of every class and, for the mirrored set, what the locality test measures
+# on its networks. The searches that led here (fifteen recipes tried from both corners, the probe-corner screens, the
 # sampler record) are in the appendix, [How the recipes were chosen](research_log.ipynb).
 
 # %% tags=["parameters"]
@@ -43,12 +45,15 @@ seed = 0  # first seed
 n_seeds = 3  # seeds seed, seed+1, ...; curves show the mean and the min-max band over seeds
 probe_corners = False  # train the two probe corners too (six more runs, about an hour on 2 cores); False reads
 #                        their verdict from the corner-search record (labelled as such)
+train_mirrored = False  # train the mirrored set on this page's seeds (three runs of about 26 min each, two at a time on
+#                          2 cores at `cpu`); False reads them from this run store, else from the newest record of
+#                          `benchmarks/chapter8_runs.py mirrored` that holds them (labelled), else trains them
 train_axis = False  # train the scale axis (both corners at every width of scales.SCALE_AXIS, and the minimal
 #                     set on three more seeds: 15 runs, 12 of them new, about 5 h on 2 cores at `cpu`); False reads
 #                     them from this run store, else from benchmarks/scale_axis.py's newest record (labelled)
 train_paper_network = False  # train the paper's code's network (ContextUnet) on the same seeds and recipe (three
 #                               runs of about 25 min each on 2 cores at `cpu`); False reads them from this run store,
-#                               else from benchmarks/paper_network.py's newest record at this scale (labelled)
+#                               else from `benchmarks/chapter8_runs.py paper_network`'s newest record (labelled)
 workers = "auto"  # runs trained at once on this machine ("auto": one per core, so two seeds at a time on 2 cores)
 executor = "local"  # "local" (this machine) or "ray" (a Ray cluster at $RAY_ADDRESS, or a local Ray)
 device = "auto"  # "auto" picks CUDA when present
@@ -70,6 +75,7 @@ from cglib.concepts import PRESETS, distances
 from cglib.config import preset
 from cglib.corners import PROBE_CORNERS, far_class
 from cglib.emergence import REACHED, emergence_order, fmt_acc, per_seed_final
+from cglib.records import runs_or_record
 from cglib.retention import LAST_K, count_line, drift_account, emerged_and_kept, fade_account, verdict_line
 from cglib.scaling import (axis_configs, axis_frame, axis_points, capacity_verdict, far_extras, moved, n_parameters,
                            plot_axis)
@@ -102,7 +108,7 @@ glue("far_finals", ", ".join(f"{fmt_acc(finals.loc[far, s])} (seed {s})" for s i
 # with the opposite far class. The same recipe, budget and seeds as chapter 4, through its own
 # `train_classes` path. The hypothesis "the recipe composes from either corner" is refuted if the
 # mirrored far class stays below {glue:text}`reached` on a seed where the minimal set's far class
-# passes.
+# passes. The mirrored runs: {glue:text}`m_source`.
 
 # %% tags=["hide-input"]
 from cglib.concepts import mirror
@@ -112,8 +118,14 @@ from cglib.render import size_signal
 if True:  # the mirrored set is this chapter's first question
     mclasses = mirror(classes_)
     glue("m_classes", "{" + ", ".join(mclasses) + "}")
-    mruns = sweep([preset(scale, seed=c.train.seed, train_classes=mclasses, **extra) for c in cfgs], run_root or None,
-                  device=device, workers=workers, executor=executor)
+    mcfgs = [preset(scale, seed=c.train.seed, train_classes=mclasses, **extra) for c in cfgs]
+    found = None if train_mirrored else runs_or_record(mcfgs, run_root or None, RESULTS, f"mirrored_{scale}_*.json",
+                                                       "benchmarks/chapter8_runs.py mirrored")
+    if found is None:  # asked to train them, or neither this store nor a record holds them all
+        mruns = sweep(mcfgs, run_root or None, device=device, workers=workers, executor=executor)
+        found = (mruns, "this build's run store")
+    mruns, m_source = found
+    glue("m_source", m_source)
     mtab = pd.concat([r.table().assign(seed=r.cfg.train.seed) for r in mruns], ignore_index=True)
     mdist = distances(mclasses)
     mfar = max(mdist, key=lambda c: (mdist[c], c))
@@ -358,19 +370,17 @@ else:
 # accounts make no prediction here. Measured on {glue:text}`mech_corners`: {glue:text}`locality`.
 
 # %% tags=["hide-input"]
-from cglib.mechanism import commit_summary, locality_verdict, trajectory
-from cglib.train import load_model
+from cglib.mechanism import commit_summary, locality_verdict, run_trajectory
 
 traj = {}
 mech_runs = {"minimal": runs, "mirrored": mruns, **(prob if probe_corners else {})}
 glue("mech_corners", ", ".join(mech_runs) + ("" if probe_corners else " (the probe corners' networks are measured "
-                                               "when this page trains them: `probe_corners=True`)"))
+                                               "when this page trains them: `probe_corners=True`)")
+     + ("" if m_source == "this build's run store" else "; the mirrored set's trajectories as its record keeps them, "
+        "measured on its networks by the same code when the record was made"))
 for name, rs in mech_runs.items():
-    for r in rs:
-        model, diffusion = load_model(r, device)
-        cls = far_class(r.cfg.train.train_classes)
-        traj[(name, r.cfg.train.seed)] = trajectory(model, diffusion, cls, 40, r.cfg.train.image_size, seed=123,
-                                                    render_cfg=r.cfg.train.render_config())
+    for r in rs:  # a recorded run brings its trajectory with it (benchmarks/chapter8_runs.py)
+        traj[(name, r.cfg.train.seed)] = run_trajectory(r, far_class(r.cfg.train.train_classes), device)
 mech = pd.DataFrame([{"corner": c, "seed": s, **commit_summary(t)} for (c, s), t in traj.items()])
 glue("locality", locality_verdict(mech) + " (medians over seeds; per seed in the table)")
 fig, axes = plt.subplots(2, 1, figsize=(6.4, 5.4), sharex=True)
@@ -545,7 +555,6 @@ else:
 import torch
 
 from cglib.official import moving_average
-from cglib.records import runs_or_record
 from cglib.scales import PAPER_NETWORK, PAPER_NETWORK_READING
 from cglib.train import build
 from cglib.unet import n_parameters
@@ -555,7 +564,7 @@ pcfgs = [preset(scale, seed=c.train.seed, train_classes=classes_, **extra, **PAP
                 **PAPER_NETWORK_READING[scale]) for c in cfgs]
 if train_paper_network:
     sweep(pcfgs, run_root or None, device=device, workers=workers, executor=executor)
-found = runs_or_record(pcfgs, run_root or None, RESULTS, f"paper_network_{scale}_*.json", "benchmarks/paper_network.py")
+found = runs_or_record(pcfgs, run_root or None, RESULTS, f"paper_network_{scale}_*.json", "benchmarks/chapter8_runs.py paper_network")
 glue("pn_source", found[1] if found else "nowhere yet: these runs are neither in this run store nor in a record at "
      "this scale; `train_paper_network=True` trains them")
 if found:

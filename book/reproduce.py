@@ -88,7 +88,7 @@ FIGURES = [  # figure, chapter, configs of the runs behind it (None: no training
     ("Fig. 8: critical data frequency", "05_frequency", fig8),
     ("Fig. 9: adversarial set, two fine-tunes", "06_finetuning", fig9),
     ("Fig. 10: CelebA (or its stand-in)", "07_celeba", celeba_runs),
-    ("Beyond the paper: the mirrored set over 3 seeds", "08_beyond_the_paper",
+    ("Beyond the paper: the mirrored set over 3 seeds (read from a record unless train_mirrored)", "08_beyond_the_paper",
      lambda sc: [preset(sc, seed=s, train_classes=mirror(PRESETS["minimal"])) for s in SEEDS]),
     ("Beyond the paper: both corners at two widths, the minimal set on 6 seeds (read from a record unless "
      "train_axis)", "08_beyond_the_paper", lambda sc: list(axis_configs(sc).values())),

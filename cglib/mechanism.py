@@ -84,6 +84,33 @@ def trajectory(model, diffusion, cls: str, n: int, image_size: int, seed: int, r
             "final": readings[-1], "commit": commit_steps(readings)}
 
 
+#: How chapter 8 follows a far class: this many samples, from this noise seed.
+N_TRAJECTORY, TRAJECTORY_SEED = 40, 123
+
+
+def run_trajectory(run, cls: str, device: str = "cpu") -> dict:
+    """``trajectory`` of class ``cls`` for a trained run, as chapter 8 measures it (``N_TRAJECTORY`` samples from
+    noise seed ``TRAJECTORY_SEED``): read back when ``run`` is a ``records.RecordedRun`` whose record carries it
+    (``trajectory_entry``; a record keeps no network), else computed from the run's network."""
+    entry = getattr(run, "entry", None)
+    if entry is not None:
+        if "trajectory" not in entry or entry["trajectory"]["class"] != cls:
+            raise ValueError(f"the record of run {run.id} carries no trajectory of class {cls} and no network; "
+                             "train the run (the chapter's train_... parameter) to measure it")
+        out = {k: np.array(v, dtype=float) for k, v in entry["trajectory"].items() if k != "class"}  # null: nan
+        return out | {"commit": out["commit"].astype(int)}
+    from .train import load_model
+    model, diffusion = load_model(run, device)
+    return trajectory(model, diffusion, cls, N_TRAJECTORY, run.cfg.train.image_size, seed=TRAJECTORY_SEED,
+                      render_cfg=run.cfg.train.render_config())
+
+
+def trajectory_entry(traj: dict, cls: str) -> dict:
+    """A ``trajectory`` as JSON for a run's record entry (nan as null), which ``run_trajectory`` reads back."""
+    return {"class": cls, **{k: np.where(np.isnan(np.asarray(v, dtype=float)), None, np.asarray(v, dtype=float))
+                             .tolist() for k, v in traj.items()}}
+
+
 def _centres(images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each image's centre of ink (its difference from the border's median colour), pixel coordinates."""
     border = np.concatenate([images[:, :, 0], images[:, :, -1]], axis=2)

@@ -106,7 +106,7 @@ def decode_images(text: str, k: int) -> np.ndarray:
 def write_record(out, what: str, scale: str, entries: list[dict]):
     """Write a record of finished runs to ``out``: what made it, today's date, the scale, this machine
     (``machine()``) and the run entries; print its size.  Used in: benchmarks/scale_axis.py and
-    benchmarks/paper_network.py (read back by ``newest_record``)."""
+    benchmarks/chapter8_runs.py (read back by ``newest_record``)."""
     import datetime
     out = Path(out)
     rec = {"what": what, "date": str(datetime.date.today()), "scale": scale, "machine": machine(), "runs": entries}

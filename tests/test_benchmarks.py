@@ -116,41 +116,55 @@ def test_bench_engine_counts_a_cpu_runs_evaluation_samples():
 
 
 @pytest.mark.slow
-def test_paper_network_record_is_read_back_as_the_runs_it_holds(tmp_path, probe_root):
-    """benchmarks/paper_network.py trains chapter 8's paper-network runs and records them; a store without them
-    reads the record back (``records.runs_or_record``), labelled, with the same metrics and grids; a record
+@pytest.mark.parametrize("section", ["paper_network", "mirrored"])
+def test_chapter8_record_is_read_back_as_the_runs_it_holds(section, tmp_path, probe_root):
+    """benchmarks/chapter8_runs.py trains one of chapter 8's recorded sections and records it; a store without its
+    runs reads the record back (``records.runs_or_record``), labelled, with the same metrics and grids (and, for
+    the mirrored set, the same far-class trajectories the locality test would measure on the networks); a record
     lacking a seed is not read, and a store holding every run is preferred to any record."""
     import numpy as np
 
+    from cglib.corners import far_class
+    from cglib.mechanism import commit_summary, run_trajectory
     from cglib.records import RecordedRun, runs_or_record
     from cglib.runs import Run
     sys.path.insert(0, str(ROOT / "benchmarks"))
-    from paper_network import configs
+    from chapter8_runs import configs
     store, results = tmp_path / "store", tmp_path / "results"
     store.mkdir()
     (store / "probes").symlink_to(probe_root / "probes", target_is_directory=True)
-    out = results / "paper_network_smoke_2026-12-07.json"
-    res = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "paper_network.py"), "--scale", "smoke", "--train",
-                          "--workers", "1", "--root", str(store), "--out", str(out)],
-                         capture_output=True, text=True, timeout=600)
+    out = results / f"{section}_smoke_2026-12-07.json"
+    script = ROOT / "benchmarks" / "chapter8_runs.py"
+    res = subprocess.run([sys.executable, str(script), section, "--scale", "smoke", "--train", "--workers", "1",
+                          "--root", str(store), "--out", str(out)], capture_output=True, text=True, timeout=600)
     assert res.returncode == 0, res.stderr[-2000:]
     assert res.stdout.count("seed ") == 3 and "wrote " in res.stdout
-    cfgs, pattern = configs("smoke"), "paper_network_smoke_*.json"
-    runs, source = runs_or_record(cfgs, store, results, pattern, "benchmarks/paper_network.py")
+    cfgs, pattern, name = configs(section, "smoke"), f"{section}_smoke_*.json", f"benchmarks/chapter8_runs.py {section}"
+    runs, source = runs_or_record(cfgs, store, results, pattern, name)
     assert source == "this build's run store" and all(isinstance(r, Run) for r in runs)
-    got, source = runs_or_record(cfgs, tmp_path / "empty", results, pattern, "benchmarks/paper_network.py")
-    assert source.startswith("the record paper_network_smoke_2026-12-07.json (trained ")
-    assert source.endswith("`benchmarks/paper_network.py` remakes it)")
+    got, source = runs_or_record(cfgs, tmp_path / "empty", results, pattern, name)
+    assert source.startswith(f"the record {section}_smoke_2026-12-07.json (trained ")
+    assert source.endswith(f"`{name}` remakes it)")
+    grids = ("grid", "grid_ddpm_beta") if section == "paper_network" else ("grid",)
     for r, g in zip(runs, got):
         assert isinstance(g, RecordedRun) and g.id == r.id and g.cfg == r.cfg
         assert g.table().equals(r.table()) and g.summary() == r.summary()
         a, b = r.samples(), g.samples()
         assert a["classes"] == b["classes"] and a["step"] == b["step"]
-        for name in ("grid", "grid_ddpm_beta"):  # both samplers' grids, every class, within one level of 8 bits
-            assert b[name].shape == a[name].shape and np.abs(b[name] - a[name]).max() <= 1 / 255 + 1e-6
+        for grid in grids:  # the grids of every sampler, every class, within one level of 8 bits
+            assert b[grid].shape == a[grid].shape and np.abs(b[grid] - a[grid]).max() <= 1 / 255 + 1e-6
+        far = far_class(r.cfg.train.train_classes)
+        if section == "mirrored":  # the locality test reads the record's trajectory as it would measure the network
+            assert far == "000"
+            t, u = run_trajectory(r, far), run_trajectory(g, far)
+            assert set(t) == set(u) and all(np.allclose(t[k], u[k], equal_nan=True) for k in t)
+            assert commit_summary(t) == pytest.approx(commit_summary(u), nan_ok=True)
+        else:
+            with pytest.raises(ValueError, match=f"record of run {g.id} carries no trajectory of class {far}"):
+                run_trajectory(g, far)
     rec = json.loads(out.read_text())
     rec["runs"] = rec["runs"][:2]
-    (results / "paper_network_smoke_2026-12-08.json").write_text(json.dumps(rec))  # newer, but lacks seed 2
+    (results / f"{section}_smoke_2026-12-08.json").write_text(json.dumps(rec))  # newer, but lacks seed 2
     assert runs_or_record(cfgs, tmp_path / "empty", results, pattern, "x")[1].startswith(
-        "the record paper_network_smoke_2026-12-07.json")
+        f"the record {section}_smoke_2026-12-07.json")
     assert runs_or_record(cfgs, tmp_path / "empty", results, "nothing_*.json", "x") is None

@@ -205,6 +205,7 @@ def test_chapter8_smoke_two_seeds(tmp_path, probe_root, monkeypatch):
     assert g["far"] == "111" and g["n_seeds"] == "2"
     # the mirrored training set on the same two seeds: its far class, its verdict, its variables
     assert g["m_classes"] == "{111, 011, 101, 110}" and g["m_far"] == "000"
+    assert g["m_source"] == "this build's run store"  # no smoke record: the page trains the mirrored runs itself
     assert g["m_far_finals"].count("seed") == 2 and g["m_d1"].count("seed") == 2 and "100 " in g["m_d1"]
     eq = {k: float(v) for k, v in re.findall(r"(\w+ \w+) (\d+) px", g["m_signal_eq"])}  # the equal-area lever
     assert len(eq) == 4 and all(abs(eq[f"{z} triangle"] / eq[f"{z} circle"] - 1) < 0.1 for z in ("large", "small"))

@@ -102,7 +102,7 @@ def test_bad_config_fails_before_any_task(local_ray, tmp_path):
 
 
 @pytest.mark.parametrize("chapter, params", [
-    ("04_emergence", {"n_seeds": 2, "fig16": False, "paper_network": False, "mirrored": False}),
+    ("04_emergence", {"n_seeds": 2, "fig16": False}),
     ("06_finetuning", {"n_check": 4}),
 ])
 def test_chapters_run_their_sweeps_on_ray(chapter, params, local_ray, tmp_path, probe_root, monkeypatch):
