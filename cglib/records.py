@@ -8,8 +8,8 @@ made.  The recipe searches' records and their catalogue live in ``recipe_search/
 Also: runs read back from a record when a page's run store lacks them (``runs_or_record``, ``RecordedRun``,
 written by ``run_entry``), and the PNG rows a record keeps its grids in (``encode_images``, ``decode_images``).
 
-Used in: book/04_emergence and book/08_beyond_the_paper (GPU records, the paper-network record), cglib.scaling
-(the scale axis's record), every benchmark and search that writes a record (``machine()``).
+Used in: book/04_emergence and book/08_beyond_the_paper (GPU records, the mirrored and paper-network records),
+cglib.scaling (the scale axis's record), every benchmark and search that writes a record (``machine()``).
 """
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ def write_record(out, what: str, scale: str, entries: list[dict]):
 def newest_record(results, pattern: str, ids) -> tuple[Path, dict, dict[str, dict]] | None:
     """The newest record in ``results`` matching ``pattern`` (e.g. ``"scale_axis_*.json"``; dated names sort by
     date) whose finished runs include every id of ``ids``: (its path, the record, its run entries by id), or None.
-    Used in: cglib.scaling.axis_frame and ``runs_or_record``."""
+    Used in: ``runs_or_record``."""
     for path in sorted(Path(results or ".").glob(pattern), reverse=True):
         rec = json.loads(path.read_text())
         have = {r["run_id"]: r for r in rec["runs"] if r.get("finished")}
@@ -153,8 +153,8 @@ class RecordedRun:
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(self.metrics())
 
-    def summary(self) -> dict:
-        return self.entry["summary"]
+    def summary(self) -> dict:  # the scale axis's record (benchmarks/scale_axis.py) keeps only the wall time
+        return self.entry.get("summary", {"wall_s": self.entry["wall_s"]})
 
     def samples(self, step: int | None = None) -> dict:
         s = self.entry["samples"]
@@ -185,7 +185,8 @@ def runs_or_record(cfgs, root, results, pattern: str, script: str) -> tuple[list
     """The runs of ``cfgs``, in order, and where they came from: this run store when every one finished in it
     (``runs.Run``), else the newest record in ``results`` matching ``pattern`` that holds them all
     (``RecordedRun``, named with the machine that trained them and the ``script`` that remakes it); None when
-    neither has them all (the page then trains them, or says how).  Used in: book/08_beyond_the_paper."""
+    neither has them all (the page then trains them, or says how).  Used in: book/08_beyond_the_paper and
+    cglib.scaling.axis_frame."""
     from .runs import Run, run_dir, run_id
     runs = [Run(run_dir(run_id(c), root), c) for c in cfgs]
     if all(r.finished for r in runs):

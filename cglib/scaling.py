@@ -19,9 +19,9 @@ import pandas as pd
 from .config import ExperimentConfig, preset
 from .corners import CORNERS as CORNER_SETS, far_class
 from .emergence import REACHED
-from .records import decode_images, newest_record, record_source
+from .records import RecordedRun, decode_images, runs_or_record
 from .retention import LAST_K, low_tail
-from .runs import Run, run_dir, run_id
+from .runs import run_id
 from .scales import SCALE_AXIS
 NOISE = 0.1  # a move smaller than this on a seed is within the 40-200-sample noise of one evaluation
 
@@ -150,24 +150,16 @@ def axis_frame(cfgs: dict, root=None, results=None) -> tuple[pd.DataFrame, dict,
     run's ``far_extras`` by key, and where they came from: this run store when every run in it finished, else
     the newest record in ``results`` (``benchmarks/scale_axis.py --out``) that holds every one finished, named
     with the machine that trained it; None when neither has them all (a page then trains them, or says how)."""
-    import json
     one_per_width = {k[1]: c for k, c in cfgs.items()}
     params = {w: n_parameters(c) for w, c in one_per_width.items()}  # one network built per width, not per run
-    runs = {k: Run(run_dir(run_id(c), root), c) for k, c in cfgs.items()}
-    if all(r.finished for r in runs.values()):
-        rows = [x for k, r in runs.items() for x in run_rows(k, r.cfg, r.metrics(),
-                                                             json.loads((r.path / "DONE").read_text())["wall_s"],
-                                                             params[k[1]])]
-        extras = {k: far_extras(r, far_class(r.cfg.train.train_classes)) for k, r in runs.items()}
-        return pd.DataFrame(rows), extras, "this build's run store"
-    ids = {run_id(c): k for k, c in cfgs.items()}
-    found = newest_record(results, "scale_axis_*.json", ids)
+    found = runs_or_record(list(cfgs.values()), root, results, "scale_axis_*.json", "benchmarks/scale_axis.py")
     if found is None:
         return None
-    path, rec, have = found
-    rows = [x for i, k in ids.items() for x in run_rows(k, cfgs[k], have[i]["metrics"], have[i]["wall_s"], params[k[1]])]
-    extras = {k: entry_extras(have[i]) for i, k in ids.items()}
-    return pd.DataFrame(rows), extras, record_source(path, rec, "benchmarks/scale_axis.py")
+    runs, source = found
+    rows = [x for k, r in zip(cfgs, runs) for x in run_rows(k, r.cfg, r.metrics(), r.summary()["wall_s"], params[k[1]])]
+    extras = {k: entry_extras(r.entry) if isinstance(r, RecordedRun) else
+              far_extras(r, far_class(r.cfg.train.train_classes)) for k, r in zip(cfgs, runs)}
+    return pd.DataFrame(rows), extras, source
 
 
 def plot_axis(points: pd.DataFrame, title: str = ""):
