@@ -24,7 +24,7 @@
 # run store. Whole-chapter execution times are on the [status page](status.md). A build from an empty
 # run store trains every run below once (chapters 2 and 3 reuse chapter 4's runs; chapter 8 reads the
 # mirrored set, the scale axis and the paper's own network from labelled records unless asked): about
-# 2 h 15 min on 2 AMD EPYC cores with AVX-512 and no GPU (2026-12-07; the introduction gives each
+# 2 h 9 min on 2 AMD EPYC cores with AVX-512 and no GPU (2026-12-07; the introduction gives each
 # chapter's share).
 #
 # `-p scale paper` reruns a chapter with the `paper` preset, for a GPU: what the paper-era code ran
